@@ -1,0 +1,12 @@
+// Bedrock Runtime routes. Labels arrive percent-encoded (`…-v1%3A0`, ARNs with %2F);
+// find-my-way decodes each parameter after matching, and a raw `:` is accepted as well.
+import type { ApiDeps } from "../deps.ts";
+import type { Router } from "../router.ts";
+import { converseHandler, converseStreamHandler, countTokensHandler } from "./converse.ts";
+
+/** Registers the runtime API. */
+export function registerBedrockRuntimeRoutes(router: Router, deps: ApiDeps): void {
+  router.on("POST", "/model/:modelId/converse", converseHandler(deps));
+  router.on("POST", "/model/:modelId/converse-stream", converseStreamHandler(deps));
+  router.on("POST", "/model/:modelId/count-tokens", countTokensHandler(deps));
+}

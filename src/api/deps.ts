@@ -1,0 +1,11 @@
+// What the API surfaces need from the rest of Basalt, handed over by the server's wiring.
+import type { Logger } from "pino";
+import type { Config } from "../config/schema.ts";
+import type { ModelRegistry } from "../models/registry.ts";
+
+/** Dependencies of the HTTP surfaces. */
+export interface ApiDeps {
+  config: Config;
+  registry: ModelRegistry;
+  logger: Logger;
+}

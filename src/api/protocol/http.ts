@@ -1,0 +1,98 @@
+// The request context every HTTP handler receives, over HTTP/1.1 and HTTP/2 alike (Node's
+// HTTP/2 compatibility API gives both the same req/res surface).
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { Logger } from "pino";
+import { BasaltError, validation } from "../../spec/errors.ts";
+
+/** A request from either protocol. */
+export type AnyRequest = IncomingMessage | Http2ServerRequest;
+/** A response to either protocol. */
+export type AnyResponse = ServerResponse | Http2ServerResponse;
+
+/** What a handler gets. */
+export interface RequestContext {
+  req: AnyRequest;
+  res: AnyResponse;
+  params: Record<string, string | undefined>;
+  query: URLSearchParams;
+  requestId: string;
+  log: Logger;
+  /** Aborted when the client goes away before the response is finished. */
+  signal: AbortSignal;
+  /** Reads the whole body, refusing more than the configured limit. */
+  body(): Promise<Buffer>;
+  /** Reads the body as a JSON object; malformed JSON is a ValidationException. */
+  json(): Promise<Record<string, unknown>>;
+  /** Fields for the access log line (model id, token counts; never content). */
+  logFields: Record<string, unknown>;
+}
+
+/** Reads a request body up to `limit` bytes. */
+export function readBody(req: AnyRequest, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) {
+    return Promise.reject(tooLarge(limit));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners("data");
+        req.resume();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on("error", reject);
+    req.on("aborted", () => reject(new BasaltError("VALIDATION", "The request was aborted by the client.")));
+  });
+}
+
+function tooLarge(limit: number): BasaltError {
+  return new BasaltError("VALIDATION", `The request body exceeds the limit of ${limit} bytes.`, { httpStatus: 413 });
+}
+
+/** Parses a JSON object body. */
+export function parseJsonObject(body: Buffer): Record<string, unknown> {
+  if (body.length === 0) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new BasaltError("VALIDATION", "Malformed input request: the body is not valid JSON.");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw validation("body", "must be a JSON object");
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Sends a JSON response. */
+export function sendJson(res: AnyResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(payload),
+    ...headers,
+  });
+  res.end(payload);
+}
+
+/** Writes a chunk and waits for the socket to drain when its buffer is full (backpressure). */
+export function writeChunk(res: AnyResponse, chunk: Uint8Array | string, signal: AbortSignal): Promise<void> {
+  if ((res as ServerResponse).write(chunk)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    res.on("drain", done);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

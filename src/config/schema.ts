@@ -1,0 +1,166 @@
+// The one configuration file, validated with zod. Secrets appear only as references
+// (`env::NAME` or `file::/path`) and are resolved by config/secrets.ts when used.
+import { z } from "zod";
+import { INVOKE_FORMATS } from "../spec/catalog.ts";
+
+const secretRef = z
+  .string()
+  .regex(/^(env::[A-Za-z_][A-Za-z0-9_]*|file::.+)$/, "must be a secret reference: env::NAME or file::/path");
+
+const modality = z.enum(["TEXT", "IMAGE", "EMBEDDING", "VIDEO", "SPEECH"]);
+
+/** Catalog fields any model entry may override. */
+const catalogFields = {
+  id: z.string().min(1).max(256),
+  aliases: z.array(z.string().min(1)).default([]),
+  name: z.string().optional(),
+  providerName: z.string().optional(),
+  inputModalities: z.array(modality).optional(),
+  outputModalities: z.array(modality).optional(),
+  streaming: z.boolean().optional(),
+  tools: z.boolean().optional(),
+  vision: z.boolean().optional(),
+  documents: z.boolean().optional(),
+  contextLength: z.number().int().positive().optional(),
+  embeddingDimensions: z.number().int().positive().optional(),
+  /** The native InvokeModel body family this model accepts; by default chosen from the id, then the body. */
+  invokeFormat: z.enum(INVOKE_FORMATS).optional(),
+  lifecycle: z.enum(["ACTIVE", "LEGACY"]).default("ACTIVE"),
+  /** Upper bound on one call, in milliseconds; past it the call fails with ModelTimeoutException. */
+  timeoutMs: z.number().int().positive().default(120_000),
+};
+
+const mockResponse = z.object({
+  text: z.string().optional(),
+  toolCalls: z.array(z.object({ name: z.string(), input: z.unknown() })).optional(),
+  error: z.enum(["MODEL_TIMEOUT", "MODEL_ERROR", "MODEL_NOT_READY", "THROTTLED", "SERVICE_UNAVAILABLE", "INTERNAL"]).optional(),
+  /** Fail after streaming this many chunks (an in-stream error). */
+  errorAfterChunks: z.number().int().nonnegative().optional(),
+});
+
+/** The deterministic mock provider: echo, scripted replies, tool calls, errors and latency. */
+const mockModel = z.object({
+  ...catalogFields,
+  provider: z.literal("mock"),
+  /** echo: repeat the last user text; script: play `responses` in turn (cycling). */
+  mode: z.enum(["echo", "script"]).default("echo"),
+  responses: z.array(mockResponse).default([]),
+  latencyMs: z.number().int().nonnegative().default(0),
+  chunkDelayMs: z.number().int().nonnegative().default(0),
+  /** Characters per streamed chunk. */
+  chunkSize: z.number().int().positive().default(8),
+  /** Serve embeddings (deterministic hashed vectors) instead of text. */
+  embedding: z.boolean().default(false),
+});
+
+/** A GGUF file run in process by llama.cpp. */
+const llamaCppModel = z.object({
+  ...catalogFields,
+  provider: z.literal("llama-cpp"),
+  path: z.string().min(1),
+  contextSize: z.number().int().positive().default(4096),
+  /** Load for embeddings rather than generation. */
+  embedding: z.boolean().default(false),
+  /** Chat template override (Jinja); the GGUF's own template is the default. */
+  chatTemplate: z.string().optional(),
+});
+
+/** Any OpenAI-compatible server: vLLM, Ollama, llama.cpp server, LM Studio, TGI, OpenAI. */
+const openAiModel = z.object({
+  ...catalogFields,
+  provider: z.literal("openai"),
+  baseUrl: z.string().url(),
+  upstreamModel: z.string().min(1),
+  apiKey: secretRef.optional(),
+  embedding: z.boolean().default(false),
+  /** Maximum sockets kept open to the upstream. */
+  connections: z.number().int().positive().default(128),
+});
+
+/** Anthropic's Messages API. */
+const anthropicModel = z.object({
+  ...catalogFields,
+  provider: z.literal("anthropic"),
+  baseUrl: z.string().url().default("https://api.anthropic.com"),
+  upstreamModel: z.string().min(1),
+  apiKey: secretRef.optional(),
+});
+
+/** Real Amazon Bedrock, through the AWS SDK. */
+const bedrockModel = z.object({
+  ...catalogFields,
+  provider: z.literal("bedrock"),
+  region: z.string().default("us-east-1"),
+  upstreamModel: z.string().min(1),
+  endpoint: z.string().url().optional(),
+  accessKeyId: secretRef.optional(),
+  secretAccessKey: secretRef.optional(),
+  embedding: z.boolean().default(false),
+});
+
+/** The offline Universal Sentence Encoder lite (512 dimensions) shipped in an npm package. */
+const useModel = z.object({
+  ...catalogFields,
+  provider: z.literal("use"),
+});
+
+/** One model entry of the configuration. */
+export const modelConfigSchema = z.discriminatedUnion("provider", [
+  mockModel,
+  llamaCppModel,
+  openAiModel,
+  anthropicModel,
+  bedrockModel,
+  useModel,
+]);
+
+/** The whole configuration file. */
+export const configSchema = z
+  .object({
+    region: z.string().default("us-east-1"),
+    /** Where Basalt keeps its data; `models/` inside it is scanned for GGUF files. */
+    dataDir: z.string().default("~/.basalt"),
+    server: z
+      .object({
+        host: z.string().default("127.0.0.1"),
+        port: z.number().int().min(0).max(65535).default(8787),
+        /** Largest accepted request body. */
+        bodyLimitBytes: z.number().int().positive().default(20 * 1024 * 1024),
+        keepAliveTimeoutMs: z.number().int().positive().default(65_000),
+        /** How long SIGTERM waits for in-flight requests and streams to finish. */
+        shutdownGraceMs: z.number().int().nonnegative().default(30_000),
+      })
+      .strict()
+      .default({ host: "127.0.0.1", port: 8787, bodyLimitBytes: 20 * 1024 * 1024, keepAliveTimeoutMs: 65_000, shutdownGraceMs: 30_000 }),
+    logging: z
+      .object({
+        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+        /** Log prompts and completions. Off by default: logs never carry content otherwise. */
+        logContent: z.boolean().default(false),
+      })
+      .strict()
+      .default({ level: "info", logContent: false }),
+    llama: z
+      .object({
+        /** CPU threads per model; 0 means one per core of this machine. */
+        threads: z.number().int().nonnegative().default(0),
+        /** Models held in memory at once; the least recently used is unloaded past it. */
+        maxLoadedModels: z.number().int().positive().default(2),
+        /** Parallel sequences per loaded model; requests beyond it wait in a fair queue. */
+        parallel: z.number().int().positive().default(1),
+        gpu: z.enum(["auto", "cuda", "vulkan", "metal", "off"]).default("off"),
+      })
+      .strict()
+      .default({ threads: 0, maxLoadedModels: 2, parallel: 1, gpu: "off" }),
+    /** Serve the offline embedding model and every GGUF in `<dataDir>/models` without listing them. */
+    embeddedDefaults: z.boolean().default(true),
+    models: z.array(modelConfigSchema).default([]),
+  })
+  .strict();
+
+/** Validated configuration. */
+export type Config = z.infer<typeof configSchema>;
+/** Validated model entry of any provider. */
+export type ModelConfig = z.infer<typeof modelConfigSchema>;
+/** Model entry of one provider. */
+export type ModelConfigOf<P extends ModelConfig["provider"]> = Extract<ModelConfig, { provider: P }>;

@@ -1,0 +1,67 @@
+// The server's wiring: the one file that knows every module. Builds the model registry
+// from the configuration, registers every API surface on one router and listens on one
+// port for HTTP/1.1 and h2c.
+import { mkdirSync } from "node:fs";
+import { pino, type Logger } from "pino";
+import { registerBedrockRoutes } from "./api/bedrock/routes.ts";
+import { registerBedrockRuntimeRoutes } from "./api/bedrock-runtime/routes.ts";
+import type { ApiDeps } from "./api/deps.ts";
+import { DualProtocolListener } from "./api/protocol/listener.ts";
+import { Router } from "./api/router.ts";
+import type { Config } from "./config/schema.ts";
+import { createProviders } from "./models/providers/index.ts";
+import { ModelRegistry } from "./models/registry.ts";
+
+/** A running Basalt server. */
+export interface RunningServer {
+  port: number;
+  url: string;
+  registry: ModelRegistry;
+  /** Stops accepting, drains in-flight requests and streams, then releases models. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Options of {@link startServer}. */
+export interface StartServerOptions {
+  config: Config;
+  logger?: Logger;
+}
+
+/** Creates the logger: JSON lines on stdout, no content unless logging.logContent. */
+export function createLogger(config: Config): Logger {
+  return pino({ level: config.logging.level, base: undefined, redact: ["*.authorization", "*.apiKey", "*.secretAccessKey"] });
+}
+
+/** Starts Basalt. */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config);
+  mkdirSync(config.dataDir, { recursive: true });
+  const registry = new ModelRegistry({ providers: createProviders(), context: { config, logger } });
+  const deps: ApiDeps = { config, registry, logger };
+  const router = new Router({ logger, bodyLimitBytes: config.server.bodyLimitBytes });
+  registerBedrockRuntimeRoutes(router, deps);
+  registerBedrockRoutes(router, deps);
+  const listener = new DualProtocolListener({
+    handler: router.handle,
+    logger,
+    keepAliveTimeoutMs: config.server.keepAliveTimeoutMs,
+    inFlight: () => router.inFlight,
+  });
+  const port = await listener.listen(config.server.port, config.server.host);
+  const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+  logger.info({ host: config.server.host, port, models: registry.list().length }, "basalt listening");
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    url: `http://${host}:${port}`,
+    registry,
+    close(graceMs = config.server.shutdownGraceMs) {
+      closing ??= (async () => {
+        await listener.close(graceMs);
+        await registry.close();
+      })();
+      return closing;
+    },
+  };
+}
