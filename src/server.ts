@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { pino, type Logger } from "pino";
 import { registerBedrockRoutes } from "./api/bedrock/routes.ts";
 import { registerBedrockRuntimeRoutes } from "./api/bedrock-runtime/routes.ts";
+import { registerOpenAiRoutes } from "./api/openai/routes.ts";
 import type { ApiDeps } from "./api/deps.ts";
 import { DualProtocolListener } from "./api/protocol/listener.ts";
 import { Router } from "./api/router.ts";
@@ -42,6 +43,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const router = new Router({ logger, bodyLimitBytes: config.server.bodyLimitBytes });
   registerBedrockRuntimeRoutes(router, deps);
   registerBedrockRoutes(router, deps);
+  registerOpenAiRoutes(router, deps);
   const listener = new DualProtocolListener({
     handler: router.handle,
     logger,
