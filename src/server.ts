@@ -7,6 +7,7 @@ import { registerBedrockRoutes } from "./api/bedrock/routes.ts";
 import { registerBedrockRuntimeRoutes } from "./api/bedrock-runtime/routes.ts";
 import { registerOpenAiRoutes } from "./api/openai/routes.ts";
 import type { ApiDeps } from "./api/deps.ts";
+import { sendJson } from "./api/protocol/http.ts";
 import { DualProtocolListener } from "./api/protocol/listener.ts";
 import { Router } from "./api/router.ts";
 import type { Config } from "./config/schema.ts";
@@ -40,7 +41,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   mkdirSync(config.dataDir, { recursive: true });
   const registry = new ModelRegistry({ providers: createProviders(), context: { config, logger } });
   const deps: ApiDeps = { config, registry, logger };
-  const router = new Router({ logger, bodyLimitBytes: config.server.bodyLimitBytes });
+  const router = new Router({ logger, bodyLimitBytes: config.server.bodyLimitBytes, logContent: config.logging.logContent });
+  router.on("GET", "/healthz", (ctx) => sendJson(ctx.res, 200, { status: "ok", models: registry.list().length }));
   registerBedrockRuntimeRoutes(router, deps);
   registerBedrockRoutes(router, deps);
   registerOpenAiRoutes(router, deps);

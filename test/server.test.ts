@@ -144,3 +144,35 @@ describe("graceful shutdown", () => {
     await server.stop();
   });
 });
+
+describe("structured logs", () => {
+  const converse = (url: string, text: string) =>
+    h1(url, { path: "/model/mock.echo/converse", body: JSON.stringify({ messages: [{ role: "user", content: [{ text }] }] }) });
+
+  it("write one JSON line per request without prompts, unless logContent is on", async () => {
+    const quiet: string[] = [];
+    const server = await startTestServer({ logging: { level: "debug" }, models: [{ provider: "mock", id: "mock.echo" }] }, { logLines: quiet });
+    await converse(server.url, "secret-prompt-7f3a");
+    await server.stop();
+    const access = quiet.map((l) => JSON.parse(l)).find((l) => l.msg === "request");
+    assert.equal(access.path, "/model/mock.echo/converse");
+    assert.equal(access.status, 200);
+    assert.equal(access.modelId, "mock.echo");
+    assert.ok(access.inputTokens > 0);
+    assert.ok(!quiet.join("\n").includes("secret-prompt-7f3a"), "the prompt must not be logged");
+
+    const loud: string[] = [];
+    const debug = await startTestServer({ logging: { level: "info", logContent: true }, models: [{ provider: "mock", id: "mock.echo" }] }, { logLines: loud });
+    await converse(debug.url, "secret-prompt-7f3a");
+    await debug.stop();
+    assert.ok(loud.join("\n").includes("secret-prompt-7f3a"), "logContent logs the request content");
+  });
+
+  it("answers a health check", async () => {
+    const server = await startTestServer({ models: [{ provider: "mock", id: "mock.echo" }] });
+    const health = await h1(server.url, { method: "GET", path: "/healthz" });
+    await server.stop();
+    assert.equal(health.status, 200);
+    assert.equal(JSON.parse(health.body).status, "ok");
+  });
+});

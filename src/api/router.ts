@@ -22,6 +22,8 @@ export interface RouteOptions {
 export interface RouterOptions {
   logger: Logger;
   bodyLimitBytes: number;
+  /** Log request bodies (prompts). Off by default; a debugging aid only. */
+  logContent?: boolean;
 }
 
 interface RouteStore {
@@ -34,12 +36,14 @@ export class Router {
   private readonly routes = FindMyWay({ ignoreTrailingSlash: false, maxParamLength: 2048 });
   private readonly logger: Logger;
   private readonly bodyLimitBytes: number;
+  private readonly logContent: boolean;
   /** Requests being handled now; graceful shutdown waits for this to reach zero. */
   inFlight = 0;
 
   constructor(options: RouterOptions) {
     this.logger = options.logger;
     this.bodyLimitBytes = options.bodyLimitBytes;
+    this.logContent = options.logContent ?? false;
   }
 
   /** Adds a route. Paths use find-my-way syntax (`/model/:modelId/converse`). */
@@ -72,8 +76,12 @@ export class Router {
       log: this.logger,
       signal: controller.signal,
       logFields: {},
-      body: () => readBody(req, this.bodyLimitBytes),
-      json: async () => parseJsonObject(await readBody(req, this.bodyLimitBytes)),
+      body: async () => {
+        const body = await readBody(req, this.bodyLimitBytes);
+        if (this.logContent) this.logger.info({ requestId, content: body.toString("utf8") }, "request content");
+        return body;
+      },
+      json: async () => parseJsonObject(await ctx.body()),
     };
     const renderError = store?.renderError ?? sendBedrockError;
     const finish = (error?: unknown) => {

@@ -16,7 +16,7 @@ export interface TestServer extends RunningServer {
 }
 
 /** Starts Basalt with `config` (merged over test defaults: port 0, temp data dir, quiet logs). */
-export async function startTestServer(config: Record<string, unknown> = {}): Promise<TestServer> {
+export async function startTestServer(config: Record<string, unknown> = {}, options: { logLines?: string[] } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "basalt-test-"));
   const parsed = parseConfig({
     dataDir,
@@ -24,7 +24,8 @@ export async function startTestServer(config: Record<string, unknown> = {}): Pro
     server: { port: 0, ...(config.server as object | undefined) },
     logging: { level: process.env.BASALT_TEST_LOG_LEVEL ?? "silent", ...(config.logging as object | undefined) },
   });
-  const logger = pino({ level: parsed.logging.level });
+  const lines = options.logLines;
+  const logger = lines ? pino({ level: parsed.logging.level }, { write: (line: string) => void lines.push(line) }) : pino({ level: parsed.logging.level });
   const server = await startServer({ config: parsed, logger });
   return {
     ...server,
