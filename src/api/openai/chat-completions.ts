@@ -1,0 +1,58 @@
+// POST /v1/chat/completions, streaming and not.
+import { streamFromResult } from "../../models/stream-utils.ts";
+import type { GenerateRequest, LanguageModel, StreamPart } from "../../spec/model.ts";
+import type { ApiDeps } from "../deps.ts";
+import { sendJson, type RequestContext } from "../protocol/http.ts";
+import { parseChatRequest } from "./chat-request.ts";
+import { chatCompletion, type CompletionMeta } from "./chat-response.ts";
+import { ChatStreamMapper } from "./chat-stream.ts";
+import { requireLanguageModel } from "./models.ts";
+import { sendSse } from "./sse.ts";
+import { reportWarnings } from "./warnings.ts";
+
+/** A model the catalog marks as non-streaming still streams here: its whole answer as one burst. */
+async function* generatedStream(model: LanguageModel, request: GenerateRequest): AsyncIterable<StreamPart> {
+  yield* streamFromResult(await model.generate(request));
+}
+
+/** POST /v1/chat/completions */
+export function chatCompletionsHandler(deps: ApiDeps) {
+  return async (ctx: RequestContext): Promise<void> => {
+    const body = await ctx.json();
+    const model = requireLanguageModel(deps, body.model);
+    const { entry, language } = model;
+    ctx.logFields.modelId = entry.id;
+    const parsed = parseChatRequest(body, entry);
+    const request = parsed.request;
+    request.signal = ctx.signal;
+    const headers: Record<string, string> = { "x-request-id": ctx.requestId };
+    reportWarnings(ctx, parsed.warnings, headers);
+    const meta: CompletionMeta = { id: `chatcmpl-${ctx.requestId}`, created: Math.floor(Date.now() / 1000), model: entry.id };
+
+    if (!parsed.stream) {
+      const result = await language.generate(request);
+      reportWarnings(ctx, result.warnings);
+      ctx.logFields.inputTokens = result.usage.inputTokens;
+      ctx.logFields.outputTokens = result.usage.outputTokens;
+      sendJson(ctx.res, 200, chatCompletion(result, meta), headers);
+      return;
+    }
+
+    const mapper = new ChatStreamMapper(meta, parsed.includeUsage);
+    await sendSse({
+      ctx,
+      source: entry.streaming ? language.stream(request) : generatedStream(language, request),
+      headers,
+      start: mapper.start(),
+      map: (part) => {
+        if (part.type === "warning") reportWarnings(ctx, [part.warning]);
+        else if (part.type === "finish") {
+          ctx.logFields.inputTokens = part.usage.inputTokens;
+          ctx.logFields.outputTokens = part.usage.outputTokens;
+        }
+        return mapper.map(part);
+      },
+      end: () => mapper.end(),
+    });
+  };
+}
