@@ -15,7 +15,7 @@ import {
   string,
   unionMember,
   type Obj,
-} from "../protocol/validate.ts";
+} from "../../util/validate.ts";
 
 const IMAGE_FORMATS = ["png", "jpeg", "gif", "webp"] as const;
 const DOCUMENT_FORMATS = ["pdf", "csv", "doc", "docx", "xls", "xlsx", "html", "txt", "md"] as const;

@@ -3,7 +3,7 @@
 import { BasaltError } from "../../spec/errors.ts";
 import type { ApiDeps } from "../deps.ts";
 import { sendJson, type RequestContext } from "../protocol/http.ts";
-import { object, unionMember } from "../protocol/validate.ts";
+import { object, unionMember } from "../../util/validate.ts";
 import { parseConverseForCounting, parseConverseRequest } from "./converse-request.ts";
 import { ConverseStreamMapper, converseResponse } from "./converse-response.ts";
 import { CONVERSE_STREAM_EXCEPTIONS, sendEventStream } from "./event-stream-response.ts";
@@ -56,7 +56,8 @@ export function converseStreamHandler(deps: ApiDeps) {
 /** POST /model/{modelId}/count-tokens */
 export function countTokensHandler(deps: ApiDeps) {
   return async (ctx: RequestContext): Promise<void> => {
-    const model = deps.registry.languageModel(modelParam(ctx));
+    const identifier = modelParam(ctx);
+    const model = deps.registry.languageModel(identifier);
     const body = await ctx.json();
     const [kind, input] = unionMember(body.input, "input");
     let request;
@@ -64,7 +65,7 @@ export function countTokensHandler(deps: ApiDeps) {
     else if (kind === "invokeModel") {
       const invoke = object(input, "input.invokeModel");
       if (typeof invoke.body !== "string") throw new BasaltError("VALIDATION", "1 validation error detected: Value at 'input.invokeModel.body' failed to satisfy constraint: Member must not be null");
-      request = invokeBodyToRequest(model.entry, Buffer.from(invoke.body, "base64"));
+      request = invokeBodyToRequest(model.entry, Buffer.from(invoke.body, "base64"), identifier);
     } else throw new BasaltError("VALIDATION", "1 validation error detected: Value at 'input' failed to satisfy constraint: must be converse or invokeModel");
     const inputTokens = await model.language.countTokens(request);
     sendJson(ctx.res, 200, { inputTokens }, { "x-amzn-requestid": ctx.requestId });

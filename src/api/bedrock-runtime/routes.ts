@@ -3,10 +3,13 @@
 import type { ApiDeps } from "../deps.ts";
 import type { Router } from "../router.ts";
 import { converseHandler, converseStreamHandler, countTokensHandler } from "./converse.ts";
+import { invokeModelHandler, invokeModelStreamHandler } from "./invoke.ts";
 
 /** Registers the runtime API. */
 export function registerBedrockRuntimeRoutes(router: Router, deps: ApiDeps): void {
   router.on("POST", "/model/:modelId/converse", converseHandler(deps));
   router.on("POST", "/model/:modelId/converse-stream", converseStreamHandler(deps));
   router.on("POST", "/model/:modelId/count-tokens", countTokensHandler(deps));
+  router.on("POST", "/model/:modelId/invoke", invokeModelHandler(deps));
+  router.on("POST", "/model/:modelId/invoke-with-response-stream", invokeModelStreamHandler(deps));
 }

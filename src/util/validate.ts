@@ -1,6 +1,6 @@
 // Small, fast validators for wire input. Each failure is a ValidationException naming the
 // offending field the way Bedrock does (`messages.0.content.1.image.format`).
-import { validation } from "../../spec/errors.ts";
+import { validation } from "../spec/errors.ts";
 
 /** A JSON object from the wire. */
 export type Obj = Record<string, unknown>;
