@@ -2,7 +2,7 @@
 // resolvable by id, alias or ARN, each with its language and/or embedding model.
 import { readdirSync } from "node:fs";
 import { basename, join } from "node:path";
-import type { ModelConfig } from "../config/schema.ts";
+import type { Config, ModelConfig } from "../config/schema.ts";
 import { modelIdFromIdentifier } from "../spec/arn.ts";
 import type { ModelEntry } from "../spec/catalog.ts";
 import { BasaltError } from "../spec/errors.ts";
@@ -50,6 +50,15 @@ export function localModelId(file: string): string {
   return `local.${stem.toLowerCase().replace(/[^a-z0-9.-]+/g, "-")}`;
 }
 
+/** The models a configuration serves: configured entries first, then each embedded default whose id no entry takes. */
+export function servedModelConfigs(config: Config): Array<{ model: ModelConfig; origin: "config" | "embedded" }> {
+  const listed = config.models.map((model) => ({ model, origin: "config" as const }));
+  if (!config.embeddedDefaults) return listed;
+  const taken = new Set(config.models.flatMap((m) => [m.id, ...m.aliases]));
+  const extras = embeddedModelConfigs(config.dataDir).filter((m) => !taken.has(m.id));
+  return [...listed, ...extras.map((model) => ({ model, origin: "embedded" as const }))];
+}
+
 /** Options of {@link ModelRegistry}. */
 export interface ModelRegistryOptions {
   providers: Provider[];
@@ -64,13 +73,7 @@ export class ModelRegistry {
 
   constructor(options: ModelRegistryOptions) {
     this.providers = options.providers;
-    const { config } = options.context;
-    const configs = [...config.models];
-    if (config.embeddedDefaults) {
-      const taken = new Set(configs.flatMap((m) => [m.id, ...m.aliases]));
-      for (const extra of embeddedModelConfigs(config.dataDir)) if (!taken.has(extra.id)) configs.push(extra);
-    }
-    configs.forEach((model, index) => this.add(model, index, options.context));
+    servedModelConfigs(options.context.config).forEach(({ model }, index) => this.add(model, index, options.context));
   }
 
   private add(model: ModelConfig, index: number, context: ProviderContext): void {
