@@ -1,9 +1,148 @@
-// PLACEHOLDER: replaced by the real openai provider in this session.
+// The `openai` provider: any OpenAI-compatible server (vLLM, Ollama, llama.cpp server,
+// LM Studio, TGI, OpenAI itself) over Chat Completions, Completions and Embeddings.
+// Models pointing at one origin share one undici Pool (see upstream/http-client.ts).
+import type { Logger } from "pino";
+import type { ModelConfigOf } from "../../../config/schema.ts";
+import { resolveSecret } from "../../../config/secrets.ts";
+import type { EmbeddingModel, EmbedRequest, EmbedResult, GenerateRequest, GenerateResult, LanguageModel, StreamPart } from "../../../spec/model.ts";
 import type { Provider } from "../../provider.ts";
+import { countRequestTokens, countTextTokens } from "../../text-tokens.ts";
+import { transportError } from "../../upstream/errors.ts";
+import { readJsonBody, UpstreamHttp, upstreamEndpoint, type UpstreamEndpoint, type UpstreamResponse } from "../../upstream/http-client.ts";
+import { sseMessages } from "../../upstream/sse.ts";
+import { toEmbeddingBody, toOpenAiRequest } from "./map-request.ts";
+import { fromEmbeddingResponse, fromOpenAiResponse, UPSTREAM } from "./map-response.ts";
+import { OpenAiStreamMapper } from "./map-stream.ts";
 
+type OpenAiConfig = ModelConfigOf<"openai">;
+
+/** What the language and embedding models of one entry share. */
+class OpenAiClient {
+  readonly endpoint: UpstreamEndpoint;
+  private headers: Record<string, string> | undefined;
+
+  constructor(
+    readonly config: OpenAiConfig,
+    private readonly http: UpstreamHttp,
+    readonly logger: Logger,
+  ) {
+    this.endpoint = upstreamEndpoint(config.baseUrl);
+    http.reserve(this.endpoint.origin, config.connections);
+  }
+
+  /** Built once: the secret is resolved on first use, so a missing one fails calls, not startup. */
+  private requestHeaders(): Record<string, string> {
+    if (!this.headers) {
+      const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+      if (this.config.apiKey) headers.authorization = `Bearer ${resolveSecret(this.config.apiKey)}`;
+      this.headers = headers;
+    }
+    return this.headers;
+  }
+
+  /** POSTs `body` to `path` and returns the 2xx response (errors are already mapped). */
+  post(path: string, body: unknown, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
+    if (signal?.aborted) return Promise.reject(transportError({ upstream: UPSTREAM, error: signal.reason, signal }));
+    return this.http.post({
+      endpoint: this.endpoint,
+      path,
+      headers: this.requestHeaders(),
+      body: JSON.stringify(body),
+      signal,
+      timeoutMs: this.config.timeoutMs,
+      upstream: UPSTREAM,
+      logger: this.logger,
+    });
+  }
+
+  /** Reads a whole JSON body (errors mapped). */
+  json(response: UpstreamResponse, signal: AbortSignal | undefined): Promise<unknown> {
+    return readJsonBody(response, { upstream: UPSTREAM, signal, logger: this.logger });
+  }
+}
+
+class OpenAiLanguageModel implements LanguageModel {
+  constructor(private readonly client: OpenAiClient) {}
+
+  get modelId(): string {
+    return this.client.config.id;
+  }
+
+  async countTokens(request: GenerateRequest): Promise<number> {
+    // The OpenAI API has no tokenizer endpoint (vLLM's /tokenize is not portable).
+    return countRequestTokens(request);
+  }
+
+  async generate(request: GenerateRequest): Promise<GenerateResult> {
+    const { path, body, warnings } = toOpenAiRequest(request, { model: this.client.config.upstreamModel, stream: false });
+    const response = await this.client.post(path, body, request.signal);
+    return fromOpenAiResponse(await this.client.json(response, request.signal), request, warnings);
+  }
+
+  async *stream(request: GenerateRequest): AsyncIterable<StreamPart> {
+    const { path, body, warnings } = toOpenAiRequest(request, { model: this.client.config.upstreamModel, stream: true });
+    const response = await this.client.post(path, body, request.signal);
+    let ended = false;
+    try {
+      for (const warning of warnings) yield { type: "warning", warning };
+      const mapper = new OpenAiStreamMapper(request);
+      const out: StreamPart[] = [];
+      for await (const message of sseMessages({ body: response.body, upstream: UPSTREAM, signal: request.signal })) {
+        mapper.data(message.data, out);
+        if (out.length) {
+          for (let i = 0; i < out.length; i++) yield out[i]!;
+          out.length = 0;
+        }
+      }
+      ended = true;
+      mapper.end(out);
+      yield* out;
+    } finally {
+      // Abandoned before the body ended: the socket cannot be reused, so release it now.
+      if (!ended) response.body.destroy();
+    }
+  }
+}
+
+class OpenAiEmbeddingModel implements EmbeddingModel {
+  constructor(private readonly client: OpenAiClient) {}
+
+  get modelId(): string {
+    return this.client.config.id;
+  }
+
+  async countTokens(text: string): Promise<number> {
+    return countTextTokens(text);
+  }
+
+  async embed(request: EmbedRequest): Promise<EmbedResult> {
+    const { body, warnings } = toEmbeddingBody(request, this.client.config.upstreamModel);
+    const response = await this.client.post("/embeddings", body, request.signal);
+    const json = await this.client.json(response, request.signal);
+    return fromEmbeddingResponse(json, request.texts, request.normalize !== false, warnings);
+  }
+}
+
+const http = new UpstreamHttp();
+
+/** The OpenAI-compatible upstream provider. */
 export const openAiProvider: Provider<"openai"> = {
   name: "openai",
-  create(model) {
-    throw new Error(`models: provider openai is not available yet (${model.id})`);
+  create(model, context) {
+    const client = new OpenAiClient(model, http, context.logger.child({ provider: "openai", modelId: model.id }));
+    const name = `${model.upstreamModel} (OpenAI-compatible)`;
+    if (model.embedding) {
+      return {
+        defaults: { providerName: "OpenAI", name, embeddingDimensions: model.embeddingDimensions },
+        embedding: new OpenAiEmbeddingModel(client),
+      };
+    }
+    return {
+      // Vision is on because the wire carries images; a text-only upstream model answers 400,
+      // which reaches the client as a ValidationException. Set `vision: false` to refuse early.
+      defaults: { providerName: "OpenAI", name, tools: true, vision: true, streaming: true, inputModalities: ["TEXT", "IMAGE"] },
+      language: new OpenAiLanguageModel(client),
+    };
   },
+  close: () => http.close(),
 };
