@@ -19,6 +19,8 @@ export interface RunningServer {
   port: number;
   url: string;
   registry: ModelRegistry;
+  /** Requests being handled right now. */
+  inFlight(): number;
   /** Stops accepting, drains in-flight requests and streams, then releases models. */
   close(graceMs?: number): Promise<void>;
 }
@@ -60,6 +62,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     port,
     url: `http://${host}:${port}`,
     registry,
+    inFlight: () => router.inFlight,
     close(graceMs = config.server.shutdownGraceMs) {
       closing ??= (async () => {
         await listener.close(graceMs);

@@ -124,6 +124,25 @@ describe("server", () => {
   });
 });
 
+describe("client cancellation", () => {
+  it("stops the model's work when an HTTP/2 client cancels a stream", async () => {
+    const server = await startTestServer({
+      models: [{ provider: "mock", id: "mock.long", mode: "script", responses: [{ text: "x".repeat(400) }], chunkSize: 2, chunkDelayMs: 25 }],
+    });
+    const session = connectH2(server.url);
+    const req = session.request({ ":method": "POST", ":path": "/model/mock.long/converse-stream", "content-type": "application/json" });
+    req.end(converseBody);
+    await new Promise((resolve) => req.once("data", resolve));
+    assert.equal(server.inFlight(), 1);
+    req.close(); // RST_STREAM: the 5-second answer is abandoned
+    const deadline = Date.now() + 2000;
+    while (server.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(server.inFlight(), 0, "the cancelled stream no longer runs");
+    session.close();
+    await server.stop();
+  });
+});
+
 describe("graceful shutdown", () => {
   it("drains an in-flight stream on close, then refuses new connections", async () => {
     const server = await startTestServer({

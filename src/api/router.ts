@@ -62,8 +62,10 @@ export class Router {
     const found = this.routes.find(req.method as HTTPMethod, path);
     const store = found?.store as RouteStore | undefined;
     const controller = new AbortController();
+    // `writableEnded` is true only once we called end(); over HTTP/2 a client's RST_STREAM
+    // leaves `writableFinished` true as well, so that flag cannot tell a cancel from a finish.
     const onClose = () => {
-      if (!res.writableFinished) controller.abort(new BasaltError("VALIDATION", "The client closed the connection."));
+      if (!res.writableEnded) controller.abort(new BasaltError("VALIDATION", "The client closed the connection."));
     };
     res.on("close", onClose);
     this.inFlight++;
