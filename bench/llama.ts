@@ -14,7 +14,7 @@ import { freePort, spawnServer } from "./lib/processes.ts";
 const quick = process.argv.includes("--quick");
 const threads = availableParallelism();
 const maxTokens = quick ? 32 : 128;
-const runs = quick ? 2 : 3;
+const runs = quick ? 2 : 5;
 const PROMPT = "Once upon a time, in a quiet village by the sea, there lived";
 
 function ensureModel(): string {
@@ -31,29 +31,33 @@ function ensureModel(): string {
   return file;
 }
 
-async function direct(modelPath: string): Promise<number[]> {
+/** node-llama-cpp called directly: one completion on a fresh sequence, tokens/s. */
+async function directRunner(modelPath: string): Promise<{ run: () => Promise<number>; close: () => Promise<void> }> {
   const llama = await getLlama({ gpu: false, build: "never", logLevel: "error" as never });
   const model = await llama.loadModel({ modelPath });
   const context = await model.createContext({ contextSize: 1024, threads });
-  const rates: number[] = [];
-  for (let i = 0; i <= runs; i++) {
-    const sequence = context.getSequence();
-    const completion = new LlamaCompletion({ contextSequence: sequence });
-    let tokens = 0;
-    const start = performance.now();
-    await completion.generateCompletion(PROMPT, { maxTokens, temperature: 0, onToken: (t) => (tokens += t.length) });
-    const seconds = (performance.now() - start) / 1000;
-    if (i > 0) rates.push(tokens / seconds); // first run warms caches
-    completion.dispose();
-    sequence.dispose();
-  }
-  await context.dispose();
-  await model.dispose();
-  await llama.dispose();
-  return rates;
+  return {
+    async run() {
+      const sequence = context.getSequence();
+      const completion = new LlamaCompletion({ contextSequence: sequence });
+      let tokens = 0;
+      const start = performance.now();
+      await completion.generateCompletion(PROMPT, { maxTokens, temperature: 0, onToken: (t) => (tokens += t.length) });
+      const seconds = (performance.now() - start) / 1000;
+      completion.dispose();
+      sequence.dispose();
+      return tokens / seconds;
+    },
+    async close() {
+      await context.dispose();
+      await model.dispose();
+      await llama.dispose();
+    },
+  };
 }
 
-async function throughBasalt(modelPath: string): Promise<number[]> {
+/** Basalt in its own process: InvokeModel with a Meta Llama body (a raw completion), tokens/s. */
+async function basaltRunner(modelPath: string): Promise<{ run: () => Promise<number>; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), "basalt-bench-llama-"));
   const port = await freePort();
   const config = join(dir, "basalt.json");
@@ -68,9 +72,8 @@ async function throughBasalt(modelPath: string): Promise<number[]> {
     }),
   );
   const server = await spawnServer({ command: process.execPath, args: ["bin/basalt.js", "serve", "--config", config], port, readyPath: "/foundation-models" });
-  const rates: number[] = [];
-  try {
-    for (let i = 0; i <= runs; i++) {
+  return {
+    async run() {
       const start = performance.now();
       const res = await request(`${server.url}/model/meta.llama3-bench/invoke`, {
         method: "POST",
@@ -79,20 +82,36 @@ async function throughBasalt(modelPath: string): Promise<number[]> {
       });
       const body = (await res.body.json()) as { generation_token_count?: number };
       if (res.statusCode !== 200) throw new Error(`Basalt answered ${res.statusCode}: ${JSON.stringify(body)}`);
-      const seconds = (performance.now() - start) / 1000;
-      if (i > 0) rates.push((body.generation_token_count ?? 0) / seconds);
+      return (body.generation_token_count ?? 0) / ((performance.now() - start) / 1000);
+    },
+    close: () => server.stop(),
+  };
+}
+
+/** Alternates the two run by run (after one warm-up each), so machine load hits both alike. */
+async function measure(modelPath: string): Promise<{ directRates: number[]; basaltRates: number[] }> {
+  const direct = await directRunner(modelPath);
+  const basalt = await basaltRunner(modelPath);
+  const directRates: number[] = [];
+  const basaltRates: number[] = [];
+  try {
+    await direct.run();
+    await basalt.run();
+    for (let i = 0; i < runs; i++) {
+      directRates.push(await direct.run());
+      basaltRates.push(await basalt.run());
     }
   } finally {
-    await server.stop();
+    await basalt.close();
+    await direct.close();
   }
-  return rates;
+  return { directRates, basaltRates };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 const modelPath = ensureModel();
-const directRates = await direct(modelPath);
-const basaltRates = await throughBasalt(modelPath);
+const { directRates, basaltRates } = await measure(modelPath);
 const ratio = mean(basaltRates) / mean(directRates);
 const cpu = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`;
 console.log(`\nLocal generation — ${new Date().toISOString()} — ${cpu}, ${threads} threads, ${maxTokens} tokens, 0.5B-shaped q8_0 GGUF`);
