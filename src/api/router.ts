@@ -34,7 +34,7 @@ interface RouteStore {
 /** The HTTP router shared by every API surface. */
 export class Router {
   private readonly routes = FindMyWay({ ignoreTrailingSlash: false, maxParamLength: 2048 });
-  private readonly logger: Logger;
+  readonly logger: Logger;
   private readonly bodyLimitBytes: number;
   private readonly logContent: boolean;
   /** Requests being handled now; graceful shutdown waits for this to reach zero. */
@@ -54,71 +54,116 @@ export class Router {
 
   /** Handles one request; never throws. */
   handle = (req: AnyRequest, res: AnyResponse): void => {
-    const started = performance.now();
-    const requestId = randomUUID();
     const url = req.url ?? "/";
     const queryAt = url.indexOf("?");
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const found = this.routes.find(req.method as HTTPMethod, path);
     const store = found?.store as RouteStore | undefined;
-    const controller = new AbortController();
-    // `writableEnded` is true only once we called end(); over HTTP/2 a client's RST_STREAM
-    // leaves `writableFinished` true as well, so that flag cannot tell a cancel from a finish.
-    const onClose = () => {
-      if (!res.writableEnded) controller.abort(new BasaltError("VALIDATION", "The client closed the connection."));
-    };
-    res.on("close", onClose);
+    const ctx = new Context({ req, res, router: this, url, queryAt, params: found?.params });
     this.inFlight++;
-    const ctx: RequestContext = {
-      req,
-      res,
-      params: (found?.params ?? {}) as Record<string, string | undefined>,
-      query: new URLSearchParams(queryAt === -1 ? "" : url.slice(queryAt + 1)),
-      requestId,
-      log: this.logger,
-      signal: controller.signal,
-      logFields: {},
-      body: async () => {
-        const body = await readBody(req, this.bodyLimitBytes);
-        if (this.logContent) this.logger.info({ requestId, content: body.toString("utf8") }, "request content");
-        return body;
-      },
-      json: async () => parseJsonObject(await ctx.body()),
-    };
-    const renderError = store?.renderError ?? sendBedrockError;
-    const finish = (error?: unknown) => {
-      this.inFlight--;
-      res.off("close", onClose);
-      let outcome: Record<string, unknown> = {};
-      if (error !== undefined) {
-        const err = renderError(res, error, requestId);
-        outcome = { error: err.kind.bedrockName };
-        if (err.code === "INTERNAL") this.logger.error({ requestId, err: toBasaltError(error).cause ?? error }, "internal error");
-      }
-      this.logger.info(
-        {
-          requestId,
-          method: req.method,
-          path: found ? path : "(unmatched)",
-          status: res.statusCode,
-          ms: Math.round((performance.now() - started) * 100) / 100,
-          ...ctx.logFields,
-          ...outcome,
-        },
-        "request",
-      );
-    };
     if (!store) {
-      finish(new BasaltError("NOT_FOUND", `No route for ${req.method} ${path}.`));
+      this.finish(ctx, "(unmatched)", sendBedrockError, new BasaltError("NOT_FOUND", `No route for ${req.method} ${path}.`));
       return;
     }
     try {
       const done = store.handler(ctx);
       if (done && typeof (done as Promise<void>).then === "function") {
-        (done as Promise<void>).then(() => finish(), finish);
-      } else finish();
+        (done as Promise<void>).then(
+          () => this.finish(ctx, path, store.renderError),
+          (error: unknown) => this.finish(ctx, path, store.renderError, error),
+        );
+      } else this.finish(ctx, path, store.renderError);
     } catch (error) {
-      finish(error);
+      this.finish(ctx, path, store.renderError, error);
     }
   };
+
+  /** Reads a body for `ctx`, logging it only when content logging is on. */
+  async readBody(ctx: Context): Promise<Buffer> {
+    const body = await readBody(ctx.req, this.bodyLimitBytes);
+    if (this.logContent) this.logger.info({ requestId: ctx.requestId, content: body.toString("utf8") }, "request content");
+    return body;
+  }
+
+  private finish(ctx: Context, path: string, renderError: ErrorRenderer, error?: unknown): void {
+    this.inFlight--;
+    ctx.detach();
+    const { req, res, requestId } = ctx;
+    let failure: string | undefined;
+    if (error !== undefined) {
+      const err = renderError(res, error, requestId);
+      failure = err.kind.bedrockName;
+      if (err.code === "INTERNAL") this.logger.error({ requestId, err: toBasaltError(error).cause ?? error }, "internal error");
+    }
+    this.logger.info(
+      {
+        requestId,
+        method: req.method,
+        path,
+        status: res.statusCode,
+        ms: Math.round((performance.now() - ctx.started) * 100) / 100,
+        ...ctx.logFields,
+        ...(failure ? { error: failure } : {}),
+      },
+      "request",
+    );
+  }
+}
+
+/**
+ * The per-request context. A class rather than an object of closures: this runs on every
+ * request, and methods on a prototype cost nothing to create.
+ */
+class Context implements RequestContext {
+  readonly req: AnyRequest;
+  readonly res: AnyResponse;
+  readonly params: Record<string, string | undefined>;
+  readonly requestId = randomUUID();
+  readonly started = performance.now();
+  readonly logFields: Record<string, unknown> = {};
+  private readonly router: Router;
+  private readonly url: string;
+  private readonly queryAt: number;
+  private searchParams?: URLSearchParams;
+  private readonly controller = new AbortController();
+  // `writableEnded` is true only once we called end(); over HTTP/2 a client's RST_STREAM
+  // leaves `writableFinished` true as well, so that flag cannot tell a cancel from a finish.
+  private readonly onClose = (): void => {
+    if (!this.res.writableEnded) this.controller.abort(new BasaltError("VALIDATION", "The client closed the connection."));
+  };
+
+  constructor(options: { req: AnyRequest; res: AnyResponse; router: Router; url: string; queryAt: number; params?: Record<string, string | undefined> }) {
+    this.req = options.req;
+    this.res = options.res;
+    this.router = options.router;
+    this.url = options.url;
+    this.queryAt = options.queryAt;
+    this.params = options.params ?? {};
+    this.res.on("close", this.onClose);
+  }
+
+  get log(): Logger {
+    return this.router.logger;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get query(): URLSearchParams {
+    this.searchParams ??= new URLSearchParams(this.queryAt === -1 ? "" : this.url.slice(this.queryAt + 1));
+    return this.searchParams;
+  }
+
+  body(): Promise<Buffer> {
+    return this.router.readBody(this);
+  }
+
+  async json(): Promise<Record<string, unknown>> {
+    return parseJsonObject(await this.body());
+  }
+
+  detach(): void {
+    this.res.off("close", this.onClose);
+  }
 }
