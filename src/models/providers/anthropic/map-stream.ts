@@ -2,13 +2,9 @@
 // start / delta / end per block; message_delta carries the stop reason and output usage.
 import type { FinishReason, StreamPart, Usage } from "../../../spec/model.ts";
 import { malformedStream } from "../../upstream/errors.ts";
+import { closeBlock, type OpenBlock } from "../../upstream/stream-blocks.ts";
 import { errorEvent, finishReason, UPSTREAM, usageOf } from "./map-response.ts";
 
-interface OpenBlock {
-  kind: "text" | "reasoning" | "tool";
-  id: string;
-  json: string;
-}
 
 interface Event {
   type?: string;
@@ -111,18 +107,6 @@ export class AnthropicStreamMapper {
     const block = this.blocks.get(index);
     if (!block) return;
     this.blocks.delete(index);
-    if (block.kind === "text") out.push({ type: "text-end", id: block.id });
-    else if (block.kind === "reasoning") out.push({ type: "reasoning-end", id: block.id });
-    else {
-      let input: unknown = {};
-      if (block.json.trim()) {
-        try {
-          input = JSON.parse(block.json);
-        } catch (error) {
-          throw malformedStream(UPSTREAM, "tool input is not JSON", error);
-        }
-      }
-      out.push({ type: "tool-call-end", id: block.id, input });
-    }
+    closeBlock(block, UPSTREAM, out);
   }
 }

@@ -10,7 +10,7 @@ import type { Provider } from "../../provider.ts";
 import { countRequestTokens } from "../../text-tokens.ts";
 import { transportError } from "../../upstream/errors.ts";
 import { readJsonBody, UpstreamHttp, upstreamEndpoint, type UpstreamEndpoint, type UpstreamResponse } from "../../upstream/http-client.ts";
-import { sseMessages } from "../../upstream/sse.ts";
+import { sseStreamParts } from "../../upstream/sse-parts.ts";
 import { toAnthropicRequest } from "./map-request.ts";
 import { fromAnthropicResponse, UPSTREAM } from "./map-response.ts";
 import { AnthropicStreamMapper } from "./map-stream.ts";
@@ -93,29 +93,12 @@ class AnthropicLanguageModel implements LanguageModel {
     return fromAnthropicResponse(await this.json(response, request.signal), warnings);
   }
 
-  async *stream(request: GenerateRequest): AsyncIterable<StreamPart> {
+  stream(request: GenerateRequest): AsyncIterable<StreamPart> {
     const { body, beta, warnings } = toAnthropicRequest(request, { model: this.config.upstreamModel, stream: true });
-    const response = await this.post("/messages", body, beta, request.signal);
-    let ended = false;
-    try {
-      for (const warning of warnings) yield { type: "warning", warning };
-      const mapper = new AnthropicStreamMapper();
-      const out: StreamPart[] = [];
-      for await (const message of sseMessages({ body: response.body, upstream: UPSTREAM, signal: request.signal })) {
-        mapper.data(message.data, out);
-        if (out.length) {
-          for (let i = 0; i < out.length; i++) yield out[i]!;
-          out.length = 0;
-        }
-      }
-      ended = true;
-      mapper.end(out);
-      yield* out;
-    } finally {
-      // Abandoned before the body ended: the socket cannot be reused, so release it now.
-      if (!ended) response.body.destroy();
-    }
+    const response = this.post("/messages", body, beta, request.signal);
+    return sseStreamParts({ response, mapper: new AnthropicStreamMapper(), warnings, upstream: UPSTREAM, signal: request.signal });
   }
+
 }
 
 const http = new UpstreamHttp();

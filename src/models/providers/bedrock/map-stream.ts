@@ -4,13 +4,9 @@
 import type { ConverseStreamOutput } from "@aws-sdk/client-bedrock-runtime";
 import type { FinishReason, StreamPart, Usage } from "../../../spec/model.ts";
 import { malformedStream } from "../../upstream/errors.ts";
+import { closeBlock, type OpenBlock } from "../../upstream/stream-blocks.ts";
 import { finishReason, UPSTREAM, usageOf } from "./map-response.ts";
 
-interface OpenBlock {
-  kind: "text" | "reasoning" | "tool";
-  id: string;
-  json: string;
-}
 
 /** Stateful mapper for one ConverseStream: feed it each event, then call {@link end}. */
 export class BedrockStreamMapper {
@@ -77,18 +73,6 @@ export class BedrockStreamMapper {
     const block = this.blocks.get(index);
     if (!block) return;
     this.blocks.delete(index);
-    if (block.kind === "text") out.push({ type: "text-end", id: block.id });
-    else if (block.kind === "reasoning") out.push({ type: "reasoning-end", id: block.id });
-    else {
-      let input: unknown = {};
-      if (block.json.trim()) {
-        try {
-          input = JSON.parse(block.json);
-        } catch (error) {
-          throw malformedStream(UPSTREAM, "tool input is not JSON", error);
-        }
-      }
-      out.push({ type: "tool-call-end", id: block.id, input });
-    }
+    closeBlock(block, UPSTREAM, out);
   }
 }

@@ -9,7 +9,7 @@ import type { Provider } from "../../provider.ts";
 import { countRequestTokens, countTextTokens } from "../../text-tokens.ts";
 import { transportError } from "../../upstream/errors.ts";
 import { readJsonBody, UpstreamHttp, upstreamEndpoint, type UpstreamEndpoint, type UpstreamResponse } from "../../upstream/http-client.ts";
-import { sseMessages } from "../../upstream/sse.ts";
+import { sseStreamParts } from "../../upstream/sse-parts.ts";
 import { toEmbeddingBody, toOpenAiRequest } from "./map-request.ts";
 import { fromEmbeddingResponse, fromOpenAiResponse, UPSTREAM } from "./map-response.ts";
 import { OpenAiStreamMapper } from "./map-stream.ts";
@@ -79,29 +79,12 @@ class OpenAiLanguageModel implements LanguageModel {
     return fromOpenAiResponse(await this.client.json(response, request.signal), request, warnings);
   }
 
-  async *stream(request: GenerateRequest): AsyncIterable<StreamPart> {
+  stream(request: GenerateRequest): AsyncIterable<StreamPart> {
     const { path, body, warnings } = toOpenAiRequest(request, { model: this.client.config.upstreamModel, stream: true });
-    const response = await this.client.post(path, body, request.signal);
-    let ended = false;
-    try {
-      for (const warning of warnings) yield { type: "warning", warning };
-      const mapper = new OpenAiStreamMapper(request);
-      const out: StreamPart[] = [];
-      for await (const message of sseMessages({ body: response.body, upstream: UPSTREAM, signal: request.signal })) {
-        mapper.data(message.data, out);
-        if (out.length) {
-          for (let i = 0; i < out.length; i++) yield out[i]!;
-          out.length = 0;
-        }
-      }
-      ended = true;
-      mapper.end(out);
-      yield* out;
-    } finally {
-      // Abandoned before the body ended: the socket cannot be reused, so release it now.
-      if (!ended) response.body.destroy();
-    }
+    const response = this.client.post(path, body, request.signal);
+    return sseStreamParts({ response, mapper: new OpenAiStreamMapper(request), warnings, upstream: UPSTREAM, signal: request.signal });
   }
+
 }
 
 class OpenAiEmbeddingModel implements EmbeddingModel {
