@@ -1,0 +1,73 @@
+// Prometheus metrics on a registry Basalt owns (not prom-client's global default, which any
+// dependency may write to, and which tests would share). Principal is a label on counters
+// only: principals are IAM users and roles, a bounded set, but multiplied by every histogram
+// bucket they would swell the exposition, so histograms are by model and outcome.
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { UsageRecord } from "./recorder.ts";
+
+/** Latency buckets in seconds: from a cached short answer to a long generation. */
+export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
+/** Time-to-first-token buckets in seconds. */
+export const FIRST_TOKEN_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** A quota refusal, as the limiter reports it. */
+export interface ThrottleObservation {
+  model: string;
+  principal: string;
+  limit: string;
+  scope: string;
+}
+
+/** Options of {@link UsageMetrics}. */
+export interface UsageMetricsOptions {
+  /** Also export process and Node.js runtime metrics (memory, event loop lag, GC). Default true. */
+  processMetrics?: boolean;
+}
+
+/** Basalt's metrics and their text exposition for `/metrics`. */
+export class UsageMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<"model" | "principal" | "outcome">;
+  private readonly tokens: Counter<"model" | "principal" | "type">;
+  private readonly latency: Histogram<"model" | "outcome">;
+  private readonly firstToken: Histogram<"model">;
+  private readonly errors: Counter<"model" | "exception">;
+  private readonly throttles: Counter<"model" | "principal" | "limit" | "scope">;
+
+  constructor(options: UsageMetricsOptions = {}) {
+    const registers = [this.registry];
+    this.requests = new Counter({ name: "basalt_requests_total", help: "Model invocations by model, principal and outcome.", labelNames: ["model", "principal", "outcome"], registers });
+    this.tokens = new Counter({ name: "basalt_tokens_total", help: "Tokens by model, principal and type (input or output).", labelNames: ["model", "principal", "type"], registers });
+    this.latency = new Histogram({ name: "basalt_request_duration_seconds", help: "Model invocation latency, request to last byte.", labelNames: ["model", "outcome"], buckets: LATENCY_BUCKETS, registers });
+    this.firstToken = new Histogram({ name: "basalt_time_to_first_token_seconds", help: "Streaming latency to the first generated token.", labelNames: ["model"], buckets: FIRST_TOKEN_BUCKETS, registers });
+    this.errors = new Counter({ name: "basalt_errors_total", help: "Failed invocations by model and Bedrock exception name.", labelNames: ["model", "exception"], registers });
+    this.throttles = new Counter({ name: "basalt_quota_throttles_total", help: "Requests refused by Basalt's quotas, by the limit that refused them.", labelNames: ["model", "principal", "limit", "scope"], registers });
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts one finished request; `firstTokenMs` for streams. */
+  observe(record: UsageRecord, firstTokenMs?: number): void {
+    const { model, principal, outcome } = record;
+    this.requests.inc({ model, principal, outcome });
+    if (record.inputTokens > 0) this.tokens.inc({ model, principal, type: "input" }, record.inputTokens);
+    if (record.outputTokens > 0) this.tokens.inc({ model, principal, type: "output" }, record.outputTokens);
+    this.latency.observe({ model, outcome }, record.latencyMs / 1000);
+    if (firstTokenMs !== undefined) this.firstToken.observe({ model }, firstTokenMs / 1000);
+    if (record.errorName) this.errors.inc({ model, exception: record.errorName });
+  }
+
+  /** Counts one quota refusal. */
+  throttled(event: ThrottleObservation): void {
+    this.throttles.inc({ model: event.model, principal: event.principal, limit: event.limit, scope: event.scope });
+  }
+
+  /** The Content-Type of {@link render}'s output. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The text exposition format, for a `/metrics` route. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
