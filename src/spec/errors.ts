@@ -15,7 +15,13 @@ export type ErrorCode =
   | "SERVICE_UNAVAILABLE"
   | "SERVICE_QUOTA_EXCEEDED"
   | "CONFLICT"
-  | "INTERNAL";
+  | "KEY_UNAVAILABLE"
+  | "INTERNAL"
+  | "MISSING_AUTHENTICATION"
+  | "INCOMPLETE_SIGNATURE"
+  | "UNRECOGNIZED_CLIENT"
+  | "INVALID_SIGNATURE"
+  | "EXPIRED_TOKEN";
 
 /** How an error code appears on the wire. */
 export interface ErrorKind {
@@ -40,7 +46,16 @@ export const ERROR_KINDS: Record<ErrorCode, ErrorKind> = {
   SERVICE_UNAVAILABLE: { status: 503, retryable: true, bedrockName: "ServiceUnavailableException", fault: "server" },
   SERVICE_QUOTA_EXCEEDED: { status: 400, retryable: false, bedrockName: "ServiceQuotaExceededException", fault: "client" },
   CONFLICT: { status: 400, retryable: false, bedrockName: "ConflictException", fault: "client" },
+  // A disabled, pending-deletion or missing encryption key (KMS: DisabledException,
+  // KMSInvalidStateException); Bedrock reports an unusable customer key as access denied.
+  KEY_UNAVAILABLE: { status: 403, retryable: false, bedrockName: "AccessDeniedException", fault: "client" },
   INTERNAL: { status: 500, retryable: true, bedrockName: "InternalServerException", fault: "server" },
+  // Authentication failures carry the names AWS's JSON services answer with (see src/iam/auth-errors.ts).
+  MISSING_AUTHENTICATION: { status: 403, retryable: false, bedrockName: "MissingAuthenticationTokenException", fault: "client" },
+  INCOMPLETE_SIGNATURE: { status: 400, retryable: false, bedrockName: "IncompleteSignatureException", fault: "client" },
+  UNRECOGNIZED_CLIENT: { status: 403, retryable: false, bedrockName: "UnrecognizedClientException", fault: "client" },
+  INVALID_SIGNATURE: { status: 403, retryable: false, bedrockName: "InvalidSignatureException", fault: "client" },
+  EXPIRED_TOKEN: { status: 403, retryable: false, bedrockName: "ExpiredTokenException", fault: "client" },
 };
 
 /** Options of a {@link BasaltError}. */

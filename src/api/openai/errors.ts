@@ -59,7 +59,13 @@ const WIRE: Record<ErrorCode, WireKind> = {
   SERVICE_UNAVAILABLE: { status: 503, type: "server_error", code: "service_unavailable" },
   SERVICE_QUOTA_EXCEEDED: { status: 429, type: "insufficient_quota", code: "insufficient_quota" },
   CONFLICT: { status: 409, type: "invalid_request_error", code: "conflict" },
+  KEY_UNAVAILABLE: { type: "invalid_request_error", code: "permission_denied" },
   INTERNAL: { type: "server_error", code: null },
+  MISSING_AUTHENTICATION: { status: 401, type: "invalid_request_error", code: "invalid_api_key" },
+  INCOMPLETE_SIGNATURE: { status: 401, type: "invalid_request_error", code: "invalid_api_key" },
+  UNRECOGNIZED_CLIENT: { status: 401, type: "invalid_request_error", code: "invalid_api_key" },
+  INVALID_SIGNATURE: { status: 401, type: "invalid_request_error", code: "invalid_api_key" },
+  EXPIRED_TOKEN: { status: 401, type: "invalid_request_error", code: "invalid_api_key" },
 };
 
 /** The HTTP status an error gets on the OpenAI surface. */

@@ -1,0 +1,126 @@
+// The user-level check of encryption at rest (issue 3, item 9): content holding a unique marker
+// is written through the encryption API into a data directory, then every byte of every file
+// there is scanned for the marker (as UTF-8, UTF-16, hex and base64). The same scan must find the
+// marker once it is written unencrypted, so it cannot pass by scanning nothing. Disabling the
+// key must then fail closed.
+import assert from "node:assert/strict";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { after, it } from "node:test";
+import { BasaltError } from "../../spec/errors.ts";
+import { EnvelopeEncryption } from "./envelope-encryption.ts";
+import { FileWrappedKeyStore } from "./file-wrapped-key-store.ts";
+import { LocalKeyProvider } from "./local-key-provider.ts";
+
+const dirs: string[] = [];
+after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+async function* files(dir: string): AsyncGenerator<string> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* files(path);
+    else if (entry.isFile()) yield path;
+    else assert.fail(`unexpected non-file ${path}`);
+  }
+}
+
+/** The byte patterns under which the marker could sit in a file. */
+function patterns(marker: string): Buffer[] {
+  const utf8 = Buffer.from(marker, "utf8");
+  const out = [utf8, Buffer.from(marker, "utf16le"), Buffer.from(utf8.toString("hex")), Buffer.from(utf8.toString("hex").toUpperCase())];
+  // Base64 at each of the three byte alignments; the first and last 4 characters depend on neighbours.
+  for (let shift = 0; shift < 3; shift++) {
+    const b64 = Buffer.concat([Buffer.alloc(shift), utf8]).toString("base64");
+    out.push(Buffer.from(b64.slice(4, -4)));
+  }
+  return out;
+}
+
+/** Every file (relative path) under `dir` whose bytes contain the marker in any encoding. */
+async function scan(dir: string, marker: string): Promise<{ hits: string[]; filesScanned: number; bytesScanned: number }> {
+  const wanted = patterns(marker);
+  const hits: string[] = [];
+  let filesScanned = 0;
+  let bytesScanned = 0;
+  for await (const path of files(dir)) {
+    const bytes = await readFile(path);
+    filesScanned++;
+    bytesScanned += bytes.length;
+    if (wanted.some((p) => bytes.includes(p))) hits.push(relative(dir, path));
+  }
+  return { hits, filesScanned, bytesScanned };
+}
+
+it("a unique string sent in stored content is not findable in the data directory's bytes; disabling the key fails closed", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "basalt-at-rest-"));
+  dirs.push(dataDir);
+  const marker = `basalt-marker-${randomUUID()}`;
+  const keys = await LocalKeyProvider.open({ path: join(dataDir, "master.key") });
+  const enc = new EnvelopeEncryption({ keys, store: new FileWrappedKeyStore(join(dataDir, "keys")), segmentBytes: 4096 });
+  const objects = join(dataDir, "objects");
+  await mkdir(objects, { recursive: true });
+
+  // What repositories will store: documents, chunk text, logs and job data, for two accounts.
+  const records: { path: string; account: string; arn: string; text: string }[] = [];
+  for (const account of ["111111111111", "222222222222"]) {
+    for (const [kind, text] of [
+      ["document", `Quarterly report. Secret code ${marker}. End.`],
+      ["chunk", marker],
+      ["log", JSON.stringify({ prompt: `say ${marker}`, output: "ok" })],
+      ["job", `{"input":"s3://bucket/${marker}.jsonl"}`],
+    ] as const) {
+      const arn = `arn:aws:bedrock:us-east-1:${account}:${kind}/${randomUUID()}`;
+      const path = join(objects, `${account}-${kind}.bin`);
+      await writeFile(path, await enc.encrypt(account, text, arn));
+      records.push({ path, account, arn, text });
+    }
+  }
+  // A multi-MB blob through the streaming path, with the marker repeated, and one copy split across a segment boundary.
+  const blob = Buffer.concat([randomBytes(4096 - 10), Buffer.from(marker.repeat(200)), randomBytes(3 * 1024 * 1024)]);
+  const blobArn = "arn:aws:bedrock:us-east-1:111111111111:knowledge-base/KB1/blob";
+  await pipeline(await enc.encryptStream("111111111111", Readable.from([blob]), blobArn), createWriteStream(join(objects, "blob.bin")));
+  // Keys rotate while content exists; rotation must not write anything readable either.
+  await enc.rotateDataKey("111111111111");
+  await enc.rotateMasterKey();
+  const late = { path: join(objects, "late.bin"), account: "111111111111", arn: "arn:late", text: `after rotation ${marker}` };
+  await writeFile(late.path, await enc.encrypt(late.account, late.text, late.arn));
+  records.push(late);
+
+  // Everything reads back, so the marker really was in what was written.
+  for (const r of records) assert.equal((await enc.decrypt(r.account, await readFile(r.path), r.arn)).toString(), r.text);
+  const chunks: Buffer[] = [];
+  for await (const chunk of await enc.decryptStream("111111111111", createReadStream(join(objects, "blob.bin")), blobArn)) chunks.push(chunk as Buffer);
+  assert.deepEqual(Buffer.concat(chunks), blob);
+
+  const encrypted = await scan(dataDir, marker);
+  assert.deepEqual(encrypted.hits, [], `marker found in ${encrypted.hits.join(", ")}`);
+  assert.ok(encrypted.filesScanned >= records.length + 4, `scanned only ${encrypted.filesScanned} files`);
+  assert.ok(encrypted.bytesScanned > blob.length);
+
+  // The control: the same scan finds the marker as soon as it is stored in the clear, in any
+  // encoding, even in a hidden nested file.
+  const control = join(dataDir, ".cache", "deep", "unencrypted.txt");
+  await mkdir(join(control, ".."), { recursive: true });
+  for (const variant of [marker, Buffer.from(marker).toString("base64"), `xx${Buffer.from(`a${marker}`).toString("base64")}`, Buffer.from(marker).toString("hex")]) {
+    await writeFile(control, `prefix ${variant} suffix`);
+    assert.deepEqual((await scan(dataDir, marker)).hits, [relative(dataDir, control)], variant);
+  }
+  await rm(control);
+
+  // Disabling the master key makes every record unreadable with AccessDeniedException, and re-enabling restores them.
+  const primary = await keys.primaryKeyId();
+  await keys.disableKey(primary);
+  for (const r of records) {
+    await assert.rejects(enc.decrypt(r.account, await readFile(r.path), r.arn), (e: unknown) => e instanceof BasaltError && e.name === "AccessDeniedException" && /disabled/.test(e.message));
+  }
+  await assert.rejects(enc.decryptStream("111111111111", createReadStream(join(objects, "blob.bin")), blobArn), /disabled/);
+  await assert.rejects(enc.encrypt("111111111111", marker, "arn:new"), /disabled/);
+  assert.deepEqual((await scan(dataDir, marker)).hits, []);
+  await keys.enableKey(primary);
+  assert.equal((await enc.decrypt(late.account, await readFile(late.path), late.arn)).toString(), late.text);
+});

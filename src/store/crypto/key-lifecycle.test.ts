@@ -1,0 +1,221 @@
+// Rotation of master and data keys, and failing closed when keys become unusable: disabled,
+// pending deletion, edited away by another process, or a wrapped key missing or corrupt.
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { after, describe, it } from "node:test";
+import { BasaltError } from "../../spec/errors.ts";
+import { parseHeader } from "./ciphertext-format.ts";
+import { EnvelopeEncryption } from "./envelope-encryption.ts";
+import { FileWrappedKeyStore } from "./file-wrapped-key-store.ts";
+import type { KeyProvider } from "./key-provider.ts";
+import { LocalKeyProvider } from "./local-key-provider.ts";
+
+const dirs: string[] = [];
+after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+async function setup() {
+  const dataDir = await mkdtemp(join(tmpdir(), "basalt-keys-"));
+  dirs.push(dataDir);
+  const keyFile = join(dataDir, "master.key");
+  const keys = await LocalKeyProvider.open({ path: keyFile, reloadIntervalMs: 0 });
+  const store = new FileWrappedKeyStore(join(dataDir, "keys"));
+  const open = () => new EnvelopeEncryption({ keys, store });
+  return { dataDir, keyFile, keys, store, enc: open(), open };
+}
+
+const unavailable = (error: unknown) => error instanceof BasaltError && error.code === "KEY_UNAVAILABLE" && error.name === "AccessDeniedException";
+
+async function assertFailsClosed(enc: EnvelopeEncryption, sealed: Buffer, accountId = "acct"): Promise<void> {
+  await assert.rejects(enc.encrypt(accountId, "new", "ctx"), unavailable);
+  await assert.rejects(enc.decrypt(accountId, sealed, "ctx"), unavailable);
+  await assert.rejects(enc.encryptStream(accountId, Readable.from(["x"]), "ctx"), unavailable);
+  await assert.rejects(enc.decryptStream(accountId, Readable.from([sealed]), "ctx"), unavailable);
+}
+
+describe("data key rotation", () => {
+  it("new writes use the new version; every old version still decrypts", async () => {
+    const { enc, open } = await setup();
+    const v1 = await enc.encrypt("acct", "written under v1", "ctx");
+    assert.equal(await enc.rotateDataKey("acct"), 2);
+    const v2 = await enc.encrypt("acct", "written under v2", "ctx");
+    assert.equal(await enc.rotateDataKey("acct"), 3);
+    assert.equal(parseHeader(v1, true)!.header.dataKeyVersion, 1);
+    assert.equal(parseHeader(v2, true)!.header.dataKeyVersion, 2);
+    assert.equal(parseHeader(await enc.encrypt("acct", "v3", "ctx"), true)!.header.dataKeyVersion, 3);
+    const fresh = open(); // nothing cached: everything comes from the store
+    assert.equal((await fresh.decrypt("acct", v1, "ctx")).toString(), "written under v1");
+    assert.equal((await fresh.decrypt("acct", v2, "ctx")).toString(), "written under v2");
+    assert.equal(parseHeader(await fresh.encrypt("acct", "x", "ctx"), true)!.header.dataKeyVersion, 3);
+  });
+});
+
+describe("master key rotation", () => {
+  it("re-wraps data keys under the new version, so the old material can be retired", async () => {
+    const { enc, keys, keyFile, store, open } = await setup();
+    const a = await enc.encrypt("acct-a", "alpha", "ctx");
+    const b = await enc.encrypt("acct-b", "beta", "ctx");
+    await enc.rotateDataKey("acct-b");
+    const before = (await store.get("acct-a", 1))!.wrapped;
+    const report = await enc.rotateMasterKey();
+    assert.deepEqual(report, { rewrapped: 3, failed: [] });
+    const after = (await store.get("acct-a", 1))!.wrapped;
+    assert.notDeepEqual(after, before);
+    const primary = await keys.primaryKeyId();
+    assert.equal((await keys.describe(primary)).currentVersion, 2);
+    // Retire version 1 of the master key by hand: content is still readable, so no data key needs it.
+    const file = JSON.parse(await readFile(keyFile, "utf8"));
+    file.keys[0].versions = file.keys[0].versions.filter((v: { version: number }) => v.version !== 1);
+    await writeFile(keyFile, JSON.stringify(file));
+    const fresh = open();
+    assert.equal((await fresh.decrypt("acct-a", a, "ctx")).toString(), "alpha");
+    assert.equal((await fresh.decrypt("acct-b", b, "ctx")).toString(), "beta");
+  });
+
+  it("moves data keys to a new primary key; the old key can then be disabled", async () => {
+    const { enc, keys, open } = await setup();
+    const old = await keys.primaryKeyId();
+    const sealed = await enc.encrypt("acct", "moved", "ctx");
+    const next = await keys.createKey({ primary: true });
+    assert.deepEqual(await enc.rewrapDataKeys(), { rewrapped: 1, failed: [] });
+    await keys.disableKey(old);
+    assert.equal((await open().decrypt("acct", sealed, "ctx")).toString(), "moved");
+    assert.equal(parseHeader(await enc.encrypt("acct", "x", "ctx"), true)!.header.masterKeyId, next.keyId);
+  });
+
+  it("a process whose cache predates another's re-wrap keeps working once the old key is disabled", async () => {
+    const { keys, store, open } = await setup();
+    // Like a key service, this provider cannot push state changes, so nothing clears enc's cache.
+    const silent: KeyProvider = {
+      primaryKeyId: () => keys.primaryKeyId(),
+      describe: (id) => keys.describe(id),
+      wrap: (id, key, context) => keys.wrap(id, key, context),
+      unwrap: (id, wrapped, context) => keys.unwrap(id, wrapped, context),
+      rotate: (id) => keys.rotate(id),
+    };
+    const enc = new EnvelopeEncryption({ keys: silent, store });
+    const sealed = await enc.encrypt("acct", "cached", "ctx");
+    const old = await keys.primaryKeyId();
+    await keys.createKey({ primary: true });
+    await open().rewrapDataKeys(); // "another process": enc's cache still says `old`
+    await keys.disableKey(old);
+    assert.equal(enc.cachedKeyCount, 1);
+    assert.equal((await enc.decrypt("acct", sealed, "ctx")).toString(), "cached");
+    // Its cache now holds the key under the new primary; disabling that one still fails closed at once.
+    await keys.disableKey(await keys.primaryKeyId());
+    await assertFailsClosed(enc, sealed);
+  });
+
+  it("reports data keys it cannot re-wrap and leaves them as they were", async () => {
+    const { enc, keys } = await setup();
+    await enc.encrypt("acct", "x", "ctx");
+    const old = await keys.primaryKeyId();
+    await keys.createKey({ primary: true });
+    await keys.disableKey(old);
+    const report = await enc.rewrapDataKeys();
+    assert.equal(report.rewrapped, 0);
+    assert.equal(report.failed.length, 1);
+    assert.match(report.failed[0]!.reason, /disabled/);
+  });
+
+  it("goes on past a corrupt data key and reports it", async () => {
+    const { enc, dataDir } = await setup();
+    await enc.encrypt("broken", "x", "ctx");
+    const sealed = await enc.encrypt("healthy", "fine", "ctx");
+    await writeFile(join(dataDir, "keys", "broken", "1.json"), "garbage");
+    const report = await enc.rewrapDataKeys();
+    assert.equal(report.rewrapped, 1);
+    assert.deepEqual(report.failed.map((f) => [f.accountId, f.version]), [["broken", 1]]);
+    assert.equal((await enc.decrypt("healthy", sealed, "ctx")).toString(), "fine");
+  });
+});
+
+describe("failing closed", () => {
+  it("a disabled master key stops reads and writes at once, cached keys included; enabling restores both", async () => {
+    const { enc, keys } = await setup();
+    const sealed = await enc.encrypt("acct", "hello", "ctx");
+    assert.ok(enc.cachedKeyCount > 0);
+    const primary = await keys.primaryKeyId();
+    await keys.disableKey(primary);
+    assert.equal(enc.cachedKeyCount, 0, "disabling clears the unwrapped keys from memory");
+    await assertFailsClosed(enc, sealed);
+    await assert.rejects(enc.decrypt("acct", sealed, "ctx"), /is disabled/);
+    await keys.enableKey(primary);
+    assert.equal((await enc.decrypt("acct", sealed, "ctx")).toString(), "hello");
+    assert.equal((await enc.decrypt("acct", await enc.encrypt("acct", "again", "ctx"), "ctx")).toString(), "again");
+  });
+
+  it("a key pending deletion fails closed; cancelling leaves it disabled until enabled", async () => {
+    const { enc, keys } = await setup();
+    const sealed = await enc.encrypt("acct", "hello", "ctx");
+    const primary = await keys.primaryKeyId();
+    const scheduled = await keys.scheduleKeyDeletion(primary, 7);
+    assert.equal(scheduled.state, "PENDING_DELETION");
+    await assertFailsClosed(enc, sealed);
+    await assert.rejects(enc.decrypt("acct", sealed, "ctx"), /pending deletion/);
+    assert.equal((await keys.cancelKeyDeletion(primary)).state, "DISABLED");
+    await assertFailsClosed(enc, sealed);
+    await keys.enableKey(primary);
+    assert.equal((await enc.decrypt("acct", sealed, "ctx")).toString(), "hello");
+  });
+
+  it("a key disabled by another process (an admin command) fails closed here too", async () => {
+    const { enc, keyFile } = await setup();
+    const sealed = await enc.encrypt("acct", "hello", "ctx");
+    const admin = await LocalKeyProvider.open({ path: keyFile });
+    const primary = await admin.primaryKeyId();
+    await admin.disableKey(primary);
+    await assertFailsClosed(enc, sealed);
+    await admin.enableKey(primary);
+    assert.equal((await enc.decrypt("acct", sealed, "ctx")).toString(), "hello");
+  });
+
+  it("a deleted key, or a key file that is gone or corrupt, makes content unreadable", async () => {
+    const { enc, keys, keyFile } = await setup();
+    const sealed = await enc.encrypt("acct", "hello", "ctx");
+    const text = await readFile(keyFile, "utf8");
+    await writeFile(keyFile, "{ not json");
+    await assertFailsClosed(enc, sealed);
+    await unlink(keyFile);
+    await assertFailsClosed(enc, sealed);
+    await writeFile(keyFile, text);
+    assert.equal((await enc.decrypt("acct", sealed, "ctx")).toString(), "hello");
+    // Deleted after its waiting period: the material is destroyed for good.
+    const old = await keys.primaryKeyId();
+    await keys.createKey({ primary: true });
+    await keys.scheduleKeyDeletion(old, 7);
+    const later = await LocalKeyProvider.open({ path: keyFile, now: () => new Date(Date.now() + 8 * 86_400_000) });
+    assert.deepEqual(await later.purgeDeletedKeys(), [old]);
+    await assert.rejects(enc.decrypt("acct", sealed, "ctx"), /does not exist/);
+  });
+
+  it("a missing or corrupt wrapped data key fails closed; nothing falls back to plaintext", async () => {
+    const { enc, dataDir, open } = await setup();
+    const sealed = await enc.encrypt("acct", "hello", "ctx");
+    const path = join(dataDir, "keys", "acct", "1.json");
+    const record = JSON.parse(await readFile(path, "utf8"));
+    const wrapped = Buffer.from(record.wrapped, "base64");
+    wrapped[wrapped.length - 1]! ^= 1;
+    await writeFile(path, JSON.stringify({ ...record, wrapped: wrapped.toString("base64") }));
+    await assertFailsClosed(open(), sealed);
+    await writeFile(path, "garbage");
+    await assertFailsClosed(open(), sealed);
+    await unlink(path);
+    const fresh = open();
+    await assert.rejects(fresh.decrypt("acct", sealed, "ctx"), /missing from the key store/);
+    // New writes get a new key; the old content stays unreadable rather than decrypting wrongly.
+    await fresh.encrypt("acct", "new", "ctx");
+    await assert.rejects(fresh.decrypt("acct", sealed, "ctx"), /not the key this content was written with/);
+  });
+
+  it("a wrapped data key copied to another account does not unwrap there", async () => {
+    const { enc, dataDir, open } = await setup();
+    const sealed = await enc.encrypt("victim", "hello", "ctx");
+    const record = JSON.parse(await readFile(join(dataDir, "keys", "victim", "1.json"), "utf8"));
+    await enc.encrypt("thief", "x", "ctx"); // creates the thief's folder and key
+    await writeFile(join(dataDir, "keys", "thief", "1.json"), JSON.stringify({ ...record, accountId: "thief" }));
+    await assert.rejects(open().decrypt("thief", sealed, "ctx"), unavailable);
+  });
+});
