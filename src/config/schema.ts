@@ -114,6 +114,38 @@ export const modelConfigSchema = z.discriminatedUnion("provider", [
   useModel,
 ]);
 
+/** Limits of one scope (a model overall, or one principal on one model); absent means unlimited. */
+const quotaLimits = z
+  .object({
+    requestsPerMinute: z.number().int().positive().optional(),
+    /** Input tokens plus maxTokens are reserved at request start, settled with actual usage at the end. */
+    tokensPerMinute: z.number().int().positive().optional(),
+    concurrentStreams: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** A USD amount: a number or a decimal string with at most 9 decimals (strings avoid float surprises). */
+const usdAmount = z.union([
+  z.number().nonnegative().refine((n) => Number.isFinite(n) && Math.abs(n * 1e9 - Math.round(n * 1e9)) < 1e-3, "at most 9 decimals"),
+  z.string().regex(/^\d+(\.\d{1,9})?$/, "must be a decimal USD amount such as \"0.003\""),
+]);
+
+/** Quotas, budgets and the price table. Absent means no limits. Keys `*` apply to every model. */
+const quotasSchema = z
+  .object({
+    /** By model id: limits on the model overall, and `perPrincipal` for each principal on it. */
+    models: z.record(z.string().min(1), quotaLimits.extend({ perPrincipal: quotaLimits.optional() }).strict()).default({}),
+    /** By principal: per-model limits (these win over `models[*].perPrincipal`) and a monthly budget. */
+    principals: z
+      .record(z.string().min(1), z.object({ models: z.record(z.string().min(1), quotaLimits).default({}), monthlyBudgetUsd: usdAmount.optional() }).strict())
+      .default({}),
+    /** By account id: a monthly budget shared by all its principals. */
+    accounts: z.record(z.string().min(1), z.object({ monthlyBudgetUsd: usdAmount.optional() }).strict()).default({}),
+    /** By model id: USD per 1,000 input and output tokens. */
+    prices: z.record(z.string().min(1), z.object({ inputPer1k: usdAmount, outputPer1k: usdAmount }).strict()).default({}),
+  })
+  .strict();
+
 /** The whole configuration file. */
 export const configSchema = z
   .object({
@@ -155,6 +187,44 @@ export const configSchema = z
     /** Serve the offline embedding model and every GGUF in `<dataDir>/models` without listing them. */
     embeddedDefaults: z.boolean().default(true),
     models: z.array(modelConfigSchema).default([]),
+    /** Where documents and artifacts go: `<dataDir>/objects` unless an S3-compatible bucket is named. */
+    objectStorage: z
+      .discriminatedUnion("type", [
+        z.object({ type: z.literal("local") }).strict(),
+        z
+          .object({
+            type: z.literal("s3"),
+            bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name: 3–63 lowercase letters, digits, dots and hyphens"),
+            /** Key prefix inside the bucket, so Basalt can share it; a trailing `/` is added when missing. */
+            prefix: z.string().optional(),
+            /** For MinIO, Ceph and other S3-compatible servers; AWS S3 when absent. */
+            endpoint: z.string().url().optional(),
+            region: z.string().optional(),
+            /** `http://host/bucket/key` addressing, which most self-hosted servers need. */
+            forcePathStyle: z.boolean().optional(),
+            /** Both or neither; with neither, the AWS SDK's default credential chain applies. */
+            accessKeyId: secretRef.optional(),
+            secretAccessKey: secretRef.optional(),
+          })
+          .strict()
+          .refine((s) => (s.accessKeyId === undefined) === (s.secretAccessKey === undefined), {
+            message: "accessKeyId and secretAccessKey go together",
+            path: ["secretAccessKey"],
+          }),
+      ])
+      .optional(),
+    /** The metadata database: embedded SQLite at `<dataDir>/basalt.db` unless a URL says otherwise. */
+    database: z
+      .object({
+        /** `postgres://…` (or a secret reference to one, since it holds a password) for PostgreSQL; `sqlite:<path>` for another SQLite file. */
+        url: z
+          .string()
+          .regex(/^(postgres(ql)?:\/\/|sqlite:|env::|file::)/i, "must be postgres://…, postgresql://…, sqlite:<path>, or a secret reference (env::NAME, file::/path)")
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    quotas: quotasSchema.optional(),
   })
   .strict();
 
