@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
 import type { Logger } from "pino";
 import { BasaltError, toBasaltError } from "../spec/errors.ts";
+import { ANONYMOUS, type Principal } from "../spec/principal.ts";
 import { sendBedrockError } from "./protocol/errors.ts";
 import { parseJsonObject, readBody, type AnyRequest, type AnyResponse, type RequestContext } from "./protocol/http.ts";
 
@@ -121,6 +122,7 @@ class Context implements RequestContext {
   readonly requestId = randomUUID();
   readonly started = performance.now();
   readonly logFields: Record<string, unknown> = {};
+  principal: Principal = ANONYMOUS;
   private readonly router: Router;
   private readonly url: string;
   private readonly queryAt: number;

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { Logger } from "pino";
 import { BasaltError, validation } from "../../spec/errors.ts";
+import type { Principal } from "../../spec/principal.ts";
 
 /** A request from either protocol. */
 export type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -17,6 +18,8 @@ export interface RequestContext {
   params: Record<string, string | undefined>;
   query: URLSearchParams;
   requestId: string;
+  /** Who is calling; the anonymous principal until authentication is configured. */
+  principal: Principal;
   log: Logger;
   /** Aborted when the client goes away before the response is finished. */
   signal: AbortSignal;
