@@ -280,8 +280,9 @@ export function jobQueueConformance(target: EngineTarget): void {
     const { job } = await q.create({ type, accountId: "1", payload: null });
     q.start();
     await startedNow;
-    // As if the lease had run out and another worker had claimed the job meanwhile.
-    await db.execute("UPDATE jobs SET locked_by = $1 WHERE id = $2", ["another-worker", job.id]);
+    // As if the lease had run out and another worker had claimed the job meanwhile; that worker
+    // holds a fresh lease, so recovery must not hand the job back to the queue under a slow run.
+    await db.execute("UPDATE jobs SET locked_by = $1, lease_expires_at = $2 WHERE id = $3", ["another-worker", Date.now() + 60_000, job.id]);
     await waitFor(async () => reason, (r) => r !== undefined, 2000);
     assert.equal((reason as { why?: string }).why, "lease-lost");
     await sleep(50);
