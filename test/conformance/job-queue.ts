@@ -246,7 +246,7 @@ export function jobQueueConformance(target: EngineTarget): void {
     worker.start();
     await startedNow;
     assert.equal((await api.stopJob("1", job.id))?.state, "STOPPING");
-    assert.equal((await waitForFinal(api, job, 3000)).state, "STOPPED");
+    assert.equal((await waitForFinal(api, job)).state, "STOPPED");
   });
 
   it("conformance: a stopped handler that ignores its signal cannot hold the job in STOPPING", async () => {
@@ -263,7 +263,7 @@ export function jobQueueConformance(target: EngineTarget): void {
     q.start();
     await startedNow;
     await q.stopJob("1", job.id);
-    const done = await waitForFinal(q, job, 300);
+    const done = await waitForFinal(q, job);
     assert.deepEqual([done.state, done.result], ["STOPPED", undefined]);
   });
 
@@ -283,7 +283,7 @@ export function jobQueueConformance(target: EngineTarget): void {
     // As if the lease had run out and another worker had claimed the job meanwhile; that worker
     // holds a fresh lease, so recovery must not hand the job back to the queue under a slow run.
     await db.execute("UPDATE jobs SET locked_by = $1, lease_expires_at = $2 WHERE id = $3", ["another-worker", Date.now() + 60_000, job.id]);
-    await waitFor(async () => reason, (r) => r !== undefined, 2000);
+    await waitFor(async () => reason, (r) => r !== undefined);
     assert.equal((reason as { why?: string }).why, "lease-lost");
     await sleep(50);
     const after = (await q.get("1", job.id))!;
