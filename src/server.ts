@@ -11,8 +11,15 @@ import { sendJson } from "./api/protocol/http.ts";
 import { DualProtocolListener } from "./api/protocol/listener.ts";
 import { Router } from "./api/router.ts";
 import type { Config } from "./config/schema.ts";
+import { AccessControl } from "./iam/access-control.ts";
+import { assertSafeBind, isLoopbackHost } from "./iam/safe-defaults.ts";
+import { IamStore } from "./iam/store/iam-store.ts";
 import { createProviders } from "./models/providers/index.ts";
 import { ModelRegistry } from "./models/registry.ts";
+import { modelIdFromIdentifier } from "./spec/arn.ts";
+import { openEncryption } from "./store/crypto/open-encryption.ts";
+import { databaseOptionsFromConfig, openDatabase } from "./store/db/open-database.ts";
+import { migrate } from "./store/db/migrate.ts";
 
 /** A running Basalt server. */
 export interface RunningServer {
@@ -44,10 +51,40 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { config } = options;
   const logger = options.logger ?? createLogger(config);
   mkdirSync(config.dataDir, { recursive: true });
-  const registry = new ModelRegistry({ providers: createProviders(), context: { config, logger } });
+  const db = openDatabase({ ...databaseOptionsFromConfig(config), onIdleError: (err) => logger.warn({ err }, "database connection error") });
+  const encryption = await openEncryption({ dataDir: config.dataDir }).catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
+  const releaseStores = async () => {
+    encryption.close();
+    await db.close();
+  };
+  let access: AccessControl;
+  let registry: ModelRegistry;
+  try {
+    await migrate(db);
+    const iam = new IamStore({ db, encryption });
+    assertSafeBind({ host: config.server.host, hasCredentials: await iam.hasCredentials() });
+    access = new AccessControl({
+      store: iam,
+      region: config.region,
+      modelAccessDefault: config.modelAccess.default,
+      loopbackOnly: isLoopbackHost(config.server.host),
+      // Policies and model access name the model actually served, whatever alias or ARN was used.
+      resolveModel: (identifier) => registry.find(identifier)?.entry.id ?? modelIdFromIdentifier(identifier),
+      logger,
+    });
+    await access.refresh();
+    registry = new ModelRegistry({ providers: createProviders(), context: { config, logger } });
+  } catch (error) {
+    await releaseStores();
+    throw error;
+  }
+  access.start();
   const deps: ApiDeps = { config, registry, logger };
-  const router = new Router({ logger, bodyLimitBytes: config.server.bodyLimitBytes, logContent: config.logging.logContent });
-  router.on("GET", "/healthz", (ctx) => sendJson(ctx.res, 200, { status: "ok", models: registry.list().length }));
+  const router = new Router({ logger, bodyLimitBytes: config.server.bodyLimitBytes, logContent: config.logging.logContent, access });
+  router.on("GET", "/healthz", (ctx) => sendJson(ctx.res, 200, { status: "ok", models: registry.list().length }), { public: true });
   registerBedrockRuntimeRoutes(router, deps);
   registerBedrockRoutes(router, deps);
   registerOpenAiRoutes(router, deps);
@@ -57,9 +94,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     keepAliveTimeoutMs: config.server.keepAliveTimeoutMs,
     inFlight: () => router.inFlight,
   });
-  const port = await listener.listen(config.server.port, config.server.host);
+  let port: number;
+  try {
+    port = await listener.listen(config.server.port, config.server.host);
+  } catch (error) {
+    await access.close();
+    await registry.close();
+    await releaseStores();
+    throw error;
+  }
   const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
-  logger.info({ host: config.server.host, port, models: registry.list().length }, "basalt listening");
+  logger.info({ host: config.server.host, port, models: registry.list().length, authentication: access.required }, "basalt listening");
   let closing: Promise<void> | undefined;
   return {
     port,
@@ -69,7 +114,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     close(graceMs = config.server.shutdownGraceMs) {
       closing ??= (async () => {
         await listener.close(graceMs);
+        await access.close();
         await registry.close();
+        await releaseStores();
         logger.flush();
       })();
       return closing;

@@ -2,10 +2,13 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.ts";
 import type { ModelRegistry } from "../models/registry.ts";
+import type { UsageServices } from "../usage/services.ts";
 
 /** Dependencies of the HTTP surfaces. */
 export interface ApiDeps {
   config: Config;
   registry: ModelRegistry;
   logger: Logger;
+  /** Quotas, usage, metrics and invocation logs; absent: model calls skip that work. */
+  usage?: UsageServices;
 }

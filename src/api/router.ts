@@ -1,8 +1,12 @@
-// Routes requests to handlers, builds the request context, renders errors and writes one
-// access-log line per request (never bodies: prompts and secrets stay out of logs).
+// Routes requests to handlers, builds the request context, authenticates and authorizes,
+// renders errors and writes one access-log line per request (never bodies: prompts and
+// secrets stay out of logs).
 import { randomUUID } from "node:crypto";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
 import type { Logger } from "pino";
+import type { AccessControl } from "../iam/access-control.ts";
+import { OPERATIONS, type OperationName } from "../iam/actions.ts";
+import type { Session } from "../iam/authorize.ts";
 import { BasaltError, toBasaltError } from "../spec/errors.ts";
 import { ANONYMOUS, type Principal } from "../spec/principal.ts";
 import { sendBedrockError } from "./protocol/errors.ts";
@@ -17,6 +21,12 @@ export type ErrorRenderer = (res: AnyResponse, error: unknown, requestId: string
 /** Options of a route. */
 export interface RouteOptions {
   renderError?: ErrorRenderer;
+  /** The operation the route serves; the router authorizes it when it knows the resource. */
+  operation?: OperationName;
+  /** The path parameter that names the model, for operations on a model. */
+  modelParam?: string;
+  /** Served without authentication (health checks). */
+  public?: boolean;
 }
 
 /** Options of {@link Router}. */
@@ -25,11 +35,18 @@ export interface RouterOptions {
   bodyLimitBytes: number;
   /** Log request bodies (prompts). Off by default; a debugging aid only. */
   logContent?: boolean;
+  /** Authentication and authorization; without it every request is anonymous and allowed. */
+  access?: AccessControl;
 }
 
 interface RouteStore {
   handler: Handler;
   renderError: ErrorRenderer;
+  public: boolean;
+  operation?: OperationName;
+  modelParam?: string;
+  /** The router authorizes before the handler: the resource is `*` or in the path. */
+  routerAuthorizes: boolean;
 }
 
 /** The HTTP router shared by every API surface. */
@@ -38,6 +55,7 @@ export class Router {
   readonly logger: Logger;
   private readonly bodyLimitBytes: number;
   private readonly logContent: boolean;
+  readonly access: AccessControl | undefined;
   /** Requests being handled now; graceful shutdown waits for this to reach zero. */
   inFlight = 0;
 
@@ -45,11 +63,14 @@ export class Router {
     this.logger = options.logger;
     this.bodyLimitBytes = options.bodyLimitBytes;
     this.logContent = options.logContent ?? false;
+    this.access = options.access;
   }
 
   /** Adds a route. Paths use find-my-way syntax (`/model/:modelId/converse`). */
   on(method: HTTPMethod, path: string, handler: Handler, options: RouteOptions = {}): void {
-    const store: RouteStore = { handler, renderError: options.renderError ?? sendBedrockError };
+    const { operation, modelParam } = options;
+    const routerAuthorizes = operation !== undefined && (OPERATIONS[operation].resource === "*" || modelParam !== undefined);
+    const store: RouteStore = { handler, renderError: options.renderError ?? sendBedrockError, public: options.public ?? false, operation, modelParam, routerAuthorizes };
     this.routes.on(method, path, () => undefined, store);
   }
 
@@ -66,6 +87,12 @@ export class Router {
       this.finish(ctx, "(unmatched)", sendBedrockError, new BasaltError("NOT_FOUND", `No route for ${req.method} ${path}.`));
       return;
     }
+    // The one check on the hot path while authentication is off and every model is enabled.
+    const access = this.access;
+    if (access !== undefined && !access.openToAnonymous && !store.public) {
+      void this.guarded(ctx, store, path, access);
+      return;
+    }
     try {
       const done = store.handler(ctx);
       if (done && typeof (done as Promise<void>).then === "function") {
@@ -78,6 +105,27 @@ export class Router {
       this.finish(ctx, path, store.renderError, error);
     }
   };
+
+  /** Authenticates (when required) and authorizes what the path names, then runs the handler. */
+  private async guarded(ctx: Context, store: RouteStore, path: string, access: AccessControl): Promise<void> {
+    try {
+      if (access.required) {
+        // Read once for the signature's payload hash; the handler's ctx.body() reuses it.
+        const body = await ctx.body();
+        const { req } = ctx;
+        const result = await access.authenticate({ method: req.method ?? "GET", url: ctx.url, headers: req.headers, body }, req.socket?.remoteAddress);
+        if (!result.ok) throw result.error;
+        ctx.session = result.session;
+        ctx.principal = result.session.principal;
+        ctx.logFields.principal = result.session.principal.arn;
+      }
+      if (store.routerAuthorizes) ctx.authorize(store.operation!, store.modelParam === undefined ? undefined : ctx.params[store.modelParam]);
+      await store.handler(ctx);
+      this.finish(ctx, path, store.renderError);
+    } catch (error) {
+      this.finish(ctx, path, store.renderError, error);
+    }
+  }
 
   /** Reads a body for `ctx`, logging it only when content logging is on. */
   async readBody(ctx: Context): Promise<Buffer> {
@@ -123,8 +171,11 @@ class Context implements RequestContext {
   readonly started = performance.now();
   readonly logFields: Record<string, unknown> = {};
   principal: Principal = ANONYMOUS;
+  /** Set once the request authenticated; undefined for anonymous requests. */
+  session: Session | undefined = undefined;
+  readonly url: string;
   private readonly router: Router;
-  private readonly url: string;
+  private bodyRead: Promise<Buffer> | undefined = undefined;
   private readonly queryAt: number;
   private searchParams?: URLSearchParams;
   private readonly controller = new AbortController();
@@ -158,7 +209,15 @@ class Context implements RequestContext {
   }
 
   body(): Promise<Buffer> {
-    return this.router.readBody(this);
+    // Read at most once: authentication may already have read it for the signature.
+    this.bodyRead ??= this.router.readBody(this);
+    return this.bodyRead;
+  }
+
+  authorize(operation: OperationName, resource?: string, stream = false): void {
+    const access = this.router.access;
+    if (access === undefined || (this.session === undefined && access.openToAnonymous)) return;
+    access.authorize(this.session, operation, resource, stream);
   }
 
   async json(): Promise<Record<string, unknown>> {

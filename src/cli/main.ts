@@ -2,9 +2,11 @@
 // failures by throwing CliError; this file prints them uniformly and sets the exit code.
 import { Command } from "commander";
 import { chatCommand } from "./chat.ts";
+import { iamCommand } from "./iam.ts";
 import { modelsCommand } from "./models.ts";
 import { CliError, printError } from "./output.ts";
 import { serveCommand } from "./serve.ts";
+import { usageCommand } from "./usage.ts";
 
 /** Runs the CLI with the given arguments (without `node` and the script). */
 export async function main(argv: string[]): Promise<void> {
@@ -21,6 +23,8 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(serveCommand());
   program.addCommand(modelsCommand());
   program.addCommand(chatCommand());
+  program.addCommand(iamCommand());
+  program.addCommand(usageCommand());
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {

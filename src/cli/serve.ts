@@ -2,6 +2,7 @@
 // goes to stderr (stdout carries the JSON log lines) and always names the bound URL, so
 // scripts that pass `--port 0` can read the port from it.
 import { Command } from "commander";
+import { UnsafeBindError } from "../iam/safe-defaults.ts";
 import { startServer } from "../server.ts";
 import { loadCliConfig, parsePort, type ConfigOptions } from "./config-options.ts";
 import { CliError, err, tildify } from "./output.ts";
@@ -14,6 +15,7 @@ const CONFIG_PATH_ERROR = /^models\[\d+\]\./;
 function startupError(error: unknown, options: { host: string; port: number }): unknown {
   const code = (error as NodeJS.ErrnoException).code;
   const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof UnsafeBindError) return new CliError(error.message, { exitCode: 2, hint: error.hint });
   if (CONFIG_PATH_ERROR.test(message)) {
     return new CliError(`Invalid configuration: ${message}`, { exitCode: 2, hint: "fix the entry at that path and start again" });
   }

@@ -225,6 +225,11 @@ export const configSchema = z
       .strict()
       .optional(),
     quotas: quotasSchema.optional(),
+    /** Model access of new accounts, as on Bedrock's model-access page: models an account has not set follow it. */
+    modelAccess: z
+      .object({ default: z.enum(["enabled", "disabled"]).default("enabled") })
+      .strict()
+      .default({ default: "enabled" }),
   })
   .strict();
 

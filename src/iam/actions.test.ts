@@ -8,8 +8,9 @@ import { accountResourceArn, authorizationFor, modelResourceArn, OPERATIONS } fr
 import { simulate } from "./policy/evaluate.ts";
 
 const API_DIR = join(import.meta.dirname, "..", "api");
-// Routes that serve nothing a principal could be authorized for.
-const UNAUTHORIZED_ROUTES = new Set(["GET /v1/*", "POST /v1/*", "PUT /v1/*", "PATCH /v1/*", "DELETE /v1/*"]);
+// Routes that serve nothing a principal could be authorized for. They still require
+// authentication once credentials exist (/metrics: Prometheus scrapes it with a bearer API key).
+const UNAUTHORIZED_ROUTES = new Set(["GET /v1/*", "POST /v1/*", "PUT /v1/*", "PATCH /v1/*", "DELETE /v1/*", "GET /metrics"]);
 
 describe("IAM actions", () => {
   it("maps every route the API registers", () => {

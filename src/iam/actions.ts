@@ -102,7 +102,7 @@ export interface AuthorizationInput {
 /** How one operation is authorized. */
 export interface OperationAuthorization {
   surface: "bedrock-runtime" | "bedrock" | "openai";
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   /** The route as registered with the router. */
   path: string;
   action: (typeof BEDROCK_ACTIONS)[number];
@@ -125,6 +125,9 @@ export const OPERATIONS = {
   "openai.Embeddings": { surface: "openai", method: "POST", path: "/v1/embeddings", action: "bedrock:InvokeModel", resource: "model" },
   "openai.ListModels": { surface: "openai", method: "GET", path: "/v1/models", action: "bedrock:ListFoundationModels", resource: "*" },
   "openai.GetModel": { surface: "openai", method: "GET", path: "/v1/models/*", action: "bedrock:GetFoundationModel", resource: "model" },
+  GetModelInvocationLoggingConfiguration: { surface: "bedrock", method: "GET", path: "/logging/modelinvocations", action: "bedrock:GetModelInvocationLoggingConfiguration", resource: "*" },
+  PutModelInvocationLoggingConfiguration: { surface: "bedrock", method: "PUT", path: "/logging/modelinvocations", action: "bedrock:PutModelInvocationLoggingConfiguration", resource: "*" },
+  DeleteModelInvocationLoggingConfiguration: { surface: "bedrock", method: "DELETE", path: "/logging/modelinvocations", action: "bedrock:DeleteModelInvocationLoggingConfiguration", resource: "*" },
 } as const satisfies Record<string, OperationAuthorization>;
 
 /** An operation name from {@link OPERATIONS}. */

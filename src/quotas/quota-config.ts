@@ -57,3 +57,28 @@ function strip(entry: (QuotaLimits & { perPrincipal?: QuotaLimits }) | undefined
   const { perPrincipal: _ignored, ...limits } = entry;
   return limits;
 }
+
+/** Whether a configuration limits anything at all (prices alone do not): without, admission can be skipped. */
+export function quotasConfigured(config: QuotasConfig | undefined): boolean {
+  if (!config) return false;
+  const limited = (limits: QuotaLimits | undefined) => limits !== undefined && hasLimits(limits);
+  if (Object.values(config.models ?? {}).some((entry) => limited(strip(entry)) || limited(entry.perPrincipal))) return true;
+  for (const entry of Object.values(config.principals ?? {})) {
+    if (entry.monthlyBudgetUsd !== undefined || Object.values(entry.models ?? {}).some(limited)) return true;
+  }
+  return Object.values(config.accounts ?? {}).some((entry) => entry.monthlyBudgetUsd !== undefined);
+}
+
+/**
+ * Whether admitting a call needs its input tokens counted: a tokens-per-minute limit applies to
+ * the model or to the principal on it, or a budget of the principal or account prices the call.
+ * Counting may tokenize the whole prompt, so every other call skips it.
+ */
+export function inputCountNeeded(config: QuotasConfig, options: { model: string; principal: string; account?: string; priced: boolean }): boolean {
+  const { model, principal, account } = options;
+  if (modelLimits(config, model).tokensPerMinute !== undefined) return true;
+  if (principalModelLimits(config, model, principal).tokensPerMinute !== undefined) return true;
+  if (!options.priced) return false;
+  if (config.principals?.[principal]?.monthlyBudgetUsd !== undefined) return true;
+  return account !== undefined && config.accounts?.[account]?.monthlyBudgetUsd !== undefined;
+}

@@ -24,6 +24,14 @@ export interface UsageMetricsOptions {
   processMetrics?: boolean;
 }
 
+/** The series one finished request touches, bound to their labels once. */
+interface RequestSeries {
+  requests: { inc(): void };
+  input: { inc(value: number): void };
+  output: { inc(value: number): void };
+  latency: { observe(value: number): void };
+}
+
 /** Basalt's metrics and their text exposition for `/metrics`. */
 export class UsageMetrics {
   readonly registry = new Registry();
@@ -33,6 +41,9 @@ export class UsageMetrics {
   private readonly firstToken: Histogram<"model">;
   private readonly errors: Counter<"model" | "exception">;
   private readonly throttles: Counter<"model" | "principal" | "limit" | "scope">;
+  // Every model call lands here: binding label values (prom-client hashes them per call) once
+  // per (model, principal, outcome) keeps observe() to a map lookup and four increments.
+  private readonly series = new Map<string, RequestSeries>();
 
   constructor(options: UsageMetricsOptions = {}) {
     const registers = [this.registry];
@@ -48,10 +59,21 @@ export class UsageMetrics {
   /** Counts one finished request; `firstTokenMs` for streams. */
   observe(record: UsageRecord, firstTokenMs?: number): void {
     const { model, principal, outcome } = record;
-    this.requests.inc({ model, principal, outcome });
-    if (record.inputTokens > 0) this.tokens.inc({ model, principal, type: "input" }, record.inputTokens);
-    if (record.outputTokens > 0) this.tokens.inc({ model, principal, type: "output" }, record.outputTokens);
-    this.latency.observe({ model, outcome }, record.latencyMs / 1000);
+    const key = `${model}\u0000${principal}\u0000${outcome}`;
+    let series = this.series.get(key);
+    if (!series) {
+      series = {
+        requests: this.requests.labels({ model, principal, outcome }),
+        input: this.tokens.labels({ model, principal, type: "input" }),
+        output: this.tokens.labels({ model, principal, type: "output" }),
+        latency: this.latency.labels({ model, outcome }),
+      };
+      this.series.set(key, series);
+    }
+    series.requests.inc();
+    if (record.inputTokens > 0) series.input.inc(record.inputTokens);
+    if (record.outputTokens > 0) series.output.inc(record.outputTokens);
+    series.latency.observe(record.latencyMs / 1000);
     if (firstTokenMs !== undefined) this.firstToken.observe({ model }, firstTokenMs / 1000);
     if (record.errorName) this.errors.inc({ model, exception: record.errorName });
   }

@@ -3,6 +3,7 @@
 import { BasaltError } from "../../spec/errors.ts";
 import type { ApiDeps } from "../deps.ts";
 import { sendJson, type RequestContext } from "../protocol/http.ts";
+import { beginModelCall } from "../usage/model-call-guard.ts";
 import { object, unionMember } from "../../util/validate.ts";
 import { parseConverseForCounting, parseConverseRequest } from "./converse-request.ts";
 import { ConverseStreamMapper, converseResponse } from "./converse-response.ts";
@@ -21,12 +22,16 @@ export function converseHandler(deps: ApiDeps) {
   return async (ctx: RequestContext): Promise<void> => {
     const started = performance.now();
     const model = deps.registry.languageModel(modelParam(ctx));
-    const request = parseConverseRequest(await ctx.json(), model.entry);
-    const result = await model.language.generate({ ...request, signal: ctx.signal });
+    const body = await ctx.json();
+    const request = parseConverseRequest(body, model.entry);
+    const call = await beginModelCall(deps, ctx, { operation: "Converse", entry: model.entry, maxTokens: request.maxTokens, countInput: () => model.language.countTokens(request), inputBody: () => body });
+    const result = await call.guard(model.language.generate({ ...request, signal: ctx.signal }));
     for (const warning of result.warnings) ctx.log.warn({ requestId: ctx.requestId, modelId: model.entry.id, warning }, "model warning");
     ctx.logFields.inputTokens = result.usage.inputTokens;
     ctx.logFields.outputTokens = result.usage.outputTokens;
-    sendJson(ctx.res, 200, converseResponse(result, Math.round(performance.now() - started)), { "x-amzn-requestid": ctx.requestId });
+    const response = converseResponse(result, Math.round(performance.now() - started));
+    call.succeed(result.usage, response);
+    sendJson(ctx.res, 200, response, { "x-amzn-requestid": ctx.requestId });
   };
 }
 
@@ -35,11 +40,13 @@ export function converseStreamHandler(deps: ApiDeps) {
   return async (ctx: RequestContext): Promise<void> => {
     const model = deps.registry.languageModel(modelParam(ctx));
     if (!model.entry.streaming) throw new BasaltError("VALIDATION", `The model ${model.entry.id} does not support streaming.`);
-    const request = parseConverseRequest(await ctx.json(), model.entry);
+    const body = await ctx.json();
+    const request = parseConverseRequest(body, model.entry);
+    const call = await beginModelCall(deps, ctx, { operation: "ConverseStream", entry: model.entry, maxTokens: request.maxTokens, stream: true, countInput: () => model.language.countTokens(request), inputBody: () => body });
     const mapper = new ConverseStreamMapper();
     await sendEventStream({
       ctx,
-      source: model.language.stream({ ...request, signal: ctx.signal }),
+      source: call.observe(model.language.stream({ ...request, signal: ctx.signal })),
       prelude: mapper.start().map((e) => [e.type, e.payload]),
       map: (part) => {
         if (part.type === "finish") {

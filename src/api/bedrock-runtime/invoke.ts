@@ -7,6 +7,7 @@ import { BasaltError } from "../../spec/errors.ts";
 import type { Warning } from "../../spec/model.ts";
 import type { ApiDeps } from "../deps.ts";
 import { sendJson, type RequestContext } from "../protocol/http.ts";
+import { beginModelCall, embeddingInputCounter } from "../usage/model-call-guard.ts";
 import { INVOKE_STREAM_EXCEPTIONS, sendEventStream } from "./event-stream-response.ts";
 import { resolveInvokeBody } from "./invoke-formats.ts";
 
@@ -52,18 +53,25 @@ export function invokeModelHandler(deps: ApiDeps) {
     if (family.kind === "embed") {
       const model = deps.registry.embeddingModel(identifier);
       const parsed = family.parse(body, model.entry);
-      const result = await model.embedding.embed({ ...parsed.request, signal: ctx.signal });
+      const countInput = embeddingInputCounter(model.embedding, parsed.request.texts);
+      const call = await beginModelCall(deps, ctx, { operation: "InvokeModel", entry: model.entry, embedding: true, countInput, inputBody: () => body });
+      const result = await call.guard(model.embedding.embed({ ...parsed.request, signal: ctx.signal }));
       logWarnings(ctx, model.entry.id, result.warnings);
       const headers = tokenHeaders(ctx, { inputTokens: result.usage.inputTokens }, Math.round(performance.now() - started));
-      sendJson(ctx.res, 200, parsed.respond(result, info), headers);
+      const response = parsed.respond(result, info);
+      call.succeed(result.usage, response);
+      sendJson(ctx.res, 200, response, headers);
       return;
     }
     const model = deps.registry.languageModel(identifier);
     const request = family.parseRequest(body, model.entry);
-    const result = await model.language.generate({ ...request, signal: ctx.signal });
+    const call = await beginModelCall(deps, ctx, { operation: "InvokeModel", entry: model.entry, maxTokens: request.maxTokens, countInput: () => model.language.countTokens(request), inputBody: () => body });
+    const result = await call.guard(model.language.generate({ ...request, signal: ctx.signal }));
     logWarnings(ctx, model.entry.id, result.warnings);
     const headers = tokenHeaders(ctx, result.usage, Math.round(performance.now() - started));
-    sendJson(ctx.res, 200, family.toResponse(result, info), headers);
+    const response = family.toResponse(result, info);
+    call.succeed(result.usage, response);
+    sendJson(ctx.res, 200, response, headers);
   };
 }
 
@@ -76,10 +84,11 @@ export function invokeModelStreamHandler(deps: ApiDeps) {
     const model = deps.registry.languageModel(identifier);
     if (!model.entry.streaming) throw new BasaltError("VALIDATION", `The model ${model.entry.id} does not support streaming.`);
     const request = family.parseRequest(body, model.entry);
+    const call = await beginModelCall(deps, ctx, { operation: "InvokeModelWithResponseStream", entry: model.entry, maxTokens: request.maxTokens, stream: true, countInput: () => model.language.countTokens(request), inputBody: () => body });
     const mapper = new InvokeStreamMapper(family.chunkMapper(info), { startedAt: started });
     await sendEventStream({
       ctx,
-      source: model.language.stream({ ...request, signal: ctx.signal }),
+      source: call.observe(model.language.stream({ ...request, signal: ctx.signal })),
       headers: { "x-amzn-bedrock-content-type": "application/json" },
       map: (part) => {
         if (part.type === "warning") logWarnings(ctx, model.entry.id, [part.warning]);

@@ -7,9 +7,11 @@ import { invokeModelHandler, invokeModelStreamHandler } from "./invoke.ts";
 
 /** Registers the runtime API. */
 export function registerBedrockRuntimeRoutes(router: Router, deps: ApiDeps): void {
-  router.on("POST", "/model/:modelId/converse", converseHandler(deps));
-  router.on("POST", "/model/:modelId/converse-stream", converseStreamHandler(deps));
-  router.on("POST", "/model/:modelId/count-tokens", countTokensHandler(deps));
-  router.on("POST", "/model/:modelId/invoke", invokeModelHandler(deps));
-  router.on("POST", "/model/:modelId/invoke-with-response-stream", invokeModelStreamHandler(deps));
+  // The model is in the path, so the router authorizes each call before its handler runs.
+  const model = { modelParam: "modelId" } as const;
+  router.on("POST", "/model/:modelId/converse", converseHandler(deps), { operation: "Converse", ...model });
+  router.on("POST", "/model/:modelId/converse-stream", converseStreamHandler(deps), { operation: "ConverseStream", ...model });
+  router.on("POST", "/model/:modelId/count-tokens", countTokensHandler(deps), { operation: "CountTokens", ...model });
+  router.on("POST", "/model/:modelId/invoke", invokeModelHandler(deps), { operation: "InvokeModel", ...model });
+  router.on("POST", "/model/:modelId/invoke-with-response-stream", invokeModelStreamHandler(deps), { operation: "InvokeModelWithResponseStream", ...model });
 }

@@ -5,6 +5,6 @@ import { getFoundationModelHandler, listFoundationModelsHandler } from "./founda
 
 /** Registers the control-plane API. */
 export function registerBedrockRoutes(router: Router, deps: ApiDeps): void {
-  router.on("GET", "/foundation-models", listFoundationModelsHandler(deps));
-  router.on("GET", "/foundation-models/:modelIdentifier", getFoundationModelHandler(deps));
+  router.on("GET", "/foundation-models", listFoundationModelsHandler(deps), { operation: "ListFoundationModels" });
+  router.on("GET", "/foundation-models/:modelIdentifier", getFoundationModelHandler(deps), { operation: "GetFoundationModel", modelParam: "modelIdentifier" });
 }

@@ -3,6 +3,7 @@ import { streamFromResult } from "../../models/stream-utils.ts";
 import type { GenerateRequest, LanguageModel, StreamPart } from "../../spec/model.ts";
 import type { ApiDeps } from "../deps.ts";
 import { sendJson, type RequestContext } from "../protocol/http.ts";
+import { beginModelCall } from "../usage/model-call-guard.ts";
 import { parseChatRequest } from "./chat-request.ts";
 import { chatCompletion, type CompletionMeta } from "./chat-response.ts";
 import { ChatStreamMapper } from "./chat-stream.ts";
@@ -20,6 +21,7 @@ export function chatCompletionsHandler(deps: ApiDeps) {
   return async (ctx: RequestContext): Promise<void> => {
     const body = await ctx.json();
     const model = requireLanguageModel(deps, body.model);
+    ctx.authorize("openai.ChatCompletions", model.entry.id, body.stream === true);
     const { entry, language } = model;
     ctx.logFields.modelId = entry.id;
     const parsed = parseChatRequest(body, entry);
@@ -28,20 +30,30 @@ export function chatCompletionsHandler(deps: ApiDeps) {
     const headers: Record<string, string> = { "x-request-id": ctx.requestId };
     reportWarnings(ctx, parsed.warnings, headers);
     const meta: CompletionMeta = { id: `chatcmpl-${ctx.requestId}`, created: Math.floor(Date.now() / 1000), model: entry.id };
+    const call = await beginModelCall(deps, ctx, {
+      operation: "/v1/chat/completions",
+      entry,
+      maxTokens: request.maxTokens,
+      stream: parsed.stream,
+      countInput: () => language.countTokens(request),
+      inputBody: () => body,
+    });
 
     if (!parsed.stream) {
-      const result = await language.generate(request);
+      const result = await call.guard(language.generate(request));
       reportWarnings(ctx, result.warnings);
       ctx.logFields.inputTokens = result.usage.inputTokens;
       ctx.logFields.outputTokens = result.usage.outputTokens;
-      sendJson(ctx.res, 200, chatCompletion(result, meta), headers);
+      const response = chatCompletion(result, meta);
+      call.succeed(result.usage, response);
+      sendJson(ctx.res, 200, response, headers);
       return;
     }
 
     const mapper = new ChatStreamMapper(meta, parsed.includeUsage);
     await sendSse({
       ctx,
-      source: entry.streaming ? language.stream(request) : generatedStream(language, request),
+      source: call.observe(entry.streaming ? language.stream(request) : generatedStream(language, request)),
       headers,
       start: mapper.start(),
       map: (part) => {

@@ -13,11 +13,12 @@ export function registerOpenAiRoutes(router: Router, deps: ApiDeps): void {
   const options = { renderError: sendOpenAiError };
   // The catalog keeps no creation dates; the server's start time is stable for its lifetime.
   const created = Math.floor(Date.now() / 1000);
-  router.on("POST", "/v1/chat/completions", chatCompletionsHandler(deps), options);
-  router.on("POST", "/v1/embeddings", embeddingsHandler(deps), options);
-  router.on("GET", "/v1/models", listModelsHandler(deps, created), options);
+  // The model is in the body: these two handlers authorize once they have resolved it.
+  router.on("POST", "/v1/chat/completions", chatCompletionsHandler(deps), { ...options, operation: "openai.ChatCompletions" });
+  router.on("POST", "/v1/embeddings", embeddingsHandler(deps), { ...options, operation: "openai.Embeddings" });
+  router.on("GET", "/v1/models", listModelsHandler(deps, created), { ...options, operation: "openai.ListModels" });
   // A wildcard, so ARNs match with raw slashes as well as %2F.
-  router.on("GET", "/v1/models/*", getModelHandler(deps, created), options);
+  router.on("GET", "/v1/models/*", getModelHandler(deps, created), { ...options, operation: "openai.GetModel", modelParam: "*" });
   // Anything else under /v1 is an OpenAI path this server lacks: answer in OpenAI's shape.
   for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"] as const) router.on(method, "/v1/*", unknownRoute, options);
 }

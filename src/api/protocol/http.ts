@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { Logger } from "pino";
 import { BasaltError, validation } from "../../spec/errors.ts";
+import type { OperationName } from "../../iam/actions.ts";
 import type { Principal } from "../../spec/principal.ts";
 
 /** A request from either protocol. */
@@ -29,6 +30,13 @@ export interface RequestContext {
   json(): Promise<Record<string, unknown>>;
   /** Fields for the access log line (model id, token counts; never content). */
   logFields: Record<string, unknown>;
+  /**
+   * Throws AccessDeniedException unless the caller may run `operation`. For model operations
+   * `resource` is the model id (or alias or ARN) being served; `stream` picks the streaming action.
+   * The router calls it when the path names the resource; handlers that learn it from the body
+   * call it as soon as they have resolved the model.
+   */
+  authorize(operation: OperationName, resource?: string, stream?: boolean): void;
 }
 
 /** Reads a request body up to `limit` bytes. */

@@ -1,0 +1,252 @@
+// The guard every model-calling handler runs around its model call: admission against the
+// quotas before the call (input + maxTokens reserved), then exactly once at the end — finish,
+// error or client abort — settlement with the actual usage, a usage record, the metrics and,
+// where the account turned it on, an invocation log record. Without usage services, or with
+// no quota configured, the per-call cost is a few property reads: no tokenization, no I/O.
+import { inputCountNeeded } from "../../quotas/quota-config.ts";
+import type { QuotaLease } from "../../quotas/limiter.ts";
+import type { ModelEntry } from "../../spec/catalog.ts";
+import { toBasaltError } from "../../spec/errors.ts";
+import type { EmbeddingModel, StreamPart, Usage } from "../../spec/model.ts";
+import type { LoggingConfig } from "../../usage/invocation-logging-config.ts";
+import { outcomeOf, type UsageRecord } from "../../usage/recorder.ts";
+import type { UsageServices } from "../../usage/services.ts";
+import type { ApiDeps } from "../deps.ts";
+import type { RequestContext } from "../protocol/http.ts";
+import { StreamOutputAssembler } from "./stream-output.ts";
+
+/**
+ * Output tokens reserved when a request sets no maxTokens (Bedrock reserves the model's
+ * default maximum); capped by the model's context length where the catalog knows it.
+ */
+export const DEFAULT_RESERVED_OUTPUT_TOKENS = 4096;
+
+/** Characters per token when a stream ends without the model's usage report. */
+const CHARS_PER_TOKEN = 4;
+
+/** What a handler tells the guard before calling the model. */
+export interface ModelCallStart {
+  /** Bedrock operation name, or the OpenAI route. */
+  operation: string;
+  /** The model actually called. */
+  entry: ModelEntry;
+  /** The request's maxTokens; absent: the default reservation. */
+  maxTokens?: number;
+  /** An embedding call: no output tokens to reserve. */
+  embedding?: boolean;
+  /** A streaming call: it takes a concurrent-stream slot until it ends. */
+  stream?: boolean;
+  /** Counts the input tokens; called only when a token quota or a budget needs the count. */
+  countInput(): Promise<number>;
+  /** The request body as JSON, for invocation logs that include content. */
+  inputBody?(): unknown;
+}
+
+/** One guarded model call. Each way of ending it is idempotent, and only the first counts. */
+export interface ModelCall {
+  /** Awaits the model's promise; a rejection ends the call as failed and is rethrown. */
+  guard<T>(promise: Promise<T>): Promise<T>;
+  /** Ends the call with the model's usage and the response body sent (for invocation logs). */
+  succeed(usage: { inputTokens: number; outputTokens?: number }, output?: unknown): void;
+  /** Ends the call as failed. */
+  fail(error: unknown): void;
+  /** Passes a stream through, ending the call when it finishes, fails or is abandoned. */
+  observe(source: AsyncIterable<StreamPart>): AsyncIterable<StreamPart>;
+}
+
+/** Counts the input tokens of an embedding call: every text, with the model's tokenizer. */
+export function embeddingInputCounter(model: EmbeddingModel, texts: readonly string[]): () => Promise<number> {
+  return async () => (await Promise.all(texts.map((text) => model.countTokens(text)))).reduce((a, b) => a + b, 0);
+}
+
+/** The call of a server without usage services: every method is the identity or a no-op. */
+const UNGUARDED: ModelCall = {
+  guard: (promise) => promise,
+  succeed() {},
+  fail() {},
+  observe: (source) => source,
+};
+
+/**
+ * Admits a model call or throws: ThrottlingException (429 with a retry hint) when a quota is
+ * reached, ValidationException when the request alone exceeds a per-minute token quota. Call it
+ * before the model, so that in a stream a refusal is still an ordinary HTTP error.
+ */
+export async function beginModelCall(deps: ApiDeps, ctx: RequestContext, start: ModelCallStart): Promise<ModelCall> {
+  const services = deps.usage;
+  if (!services) return UNGUARDED;
+  const call = new GuardedCall(services, ctx, start);
+  await call.admit(deps);
+  return call;
+}
+
+interface Ending {
+  error?: unknown;
+  usage?: { inputTokens: number; outputTokens?: number };
+  output?: unknown;
+}
+
+class GuardedCall implements ModelCall {
+  private readonly startedAt = Date.now();
+  private readonly t0 = performance.now();
+  private lease: QuotaLease | undefined;
+  private countedInput: number | undefined;
+  private logging: LoggingConfig | undefined;
+  private firstTokenMs: number | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly services: UsageServices,
+    private readonly ctx: RequestContext,
+    private readonly start: ModelCallStart,
+  ) {}
+
+  async admit(deps: ApiDeps): Promise<void> {
+    const { services, ctx, start } = this;
+    if (services.quotasActive && deps.config.quotas) {
+      const { limiter } = services;
+      const model = start.entry.id;
+      const { id: principal, accountId: account } = ctx.principal;
+      try {
+        if (inputCountNeeded(deps.config.quotas, { model, principal, account, priced: limiter.prices.has(model) })) this.countedInput = await start.countInput();
+        this.lease = limiter.reserve({ model, principal, account, inputTokens: this.countedInput ?? 0, maxTokens: this.reservedOutput(), stream: start.stream });
+      } catch (error) {
+        this.end({ error });
+        throw error;
+      }
+      // A client that goes away frees its stream slot at once, before the stream unwinds.
+      if (start.stream) this.lease.bindSignal(ctx.signal);
+    }
+    try {
+      this.logging = await services.invocationLogs.configs.get(ctx.principal.accountId);
+    } catch (error) {
+      // Logging must never fail a model call; the call goes on unlogged.
+      services.logger.warn({ requestId: ctx.requestId, err: error }, "could not read the invocation logging configuration");
+    }
+  }
+
+  private reservedOutput(): number {
+    const { start } = this;
+    if (start.embedding) return 0;
+    return start.maxTokens ?? Math.min(DEFAULT_RESERVED_OUTPUT_TOKENS, start.entry.contextLength ?? DEFAULT_RESERVED_OUTPUT_TOKENS);
+  }
+
+  async guard<T>(promise: Promise<T>): Promise<T> {
+    try {
+      return await promise;
+    } catch (error) {
+      this.fail(error);
+      throw error;
+    }
+  }
+
+  succeed(usage: { inputTokens: number; outputTokens?: number }, output?: unknown): void {
+    this.end({ usage, output });
+  }
+
+  fail(error: unknown): void {
+    this.end({ error });
+  }
+
+  observe(source: AsyncIterable<StreamPart>): AsyncIterable<StreamPart> {
+    return this.watch(source);
+  }
+
+  private async *watch(source: AsyncIterable<StreamPart>): AsyncGenerator<StreamPart> {
+    const assembler = this.logging?.textDataDeliveryEnabled ? new StreamOutputAssembler() : undefined;
+    let finish: Usage | undefined;
+    let chars = 0;
+    let failure: unknown;
+    // Safety net: a consumer that stops iterating without return() (a failed write) still ends the call.
+    const onClose = () => this.endPartial(chars, undefined);
+    this.ctx.res.once("close", onClose);
+    try {
+      for await (const part of source) {
+        if (part.type === "text-delta" || part.type === "reasoning-delta" || part.type === "tool-input-delta") {
+          this.firstTokenMs ??= performance.now() - this.t0;
+          chars += part.delta.length;
+        } else if (part.type === "finish") finish = part.usage;
+        assembler?.add(part);
+        yield part;
+      }
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      this.ctx.res.off("close", onClose);
+      if (finish) this.end({ usage: finish, output: assembler?.result(finish) });
+      else this.endPartial(chars, failure);
+    }
+  }
+
+  /**
+   * Ends a stream that stopped without the model's usage report (error or client abort): it is
+   * charged its input and its output so far, estimated from the characters sent. The input is
+   * counted here if admission did not, off the response path and only on this rare path.
+   */
+  private endPartial(chars: number, error: unknown): void {
+    if (this.ended) return;
+    const failure = error ?? (this.ctx.signal.aborted ? this.ctx.signal.reason : undefined);
+    if (chars === 0) return this.end({ error: failure });
+    const outputTokens = Math.ceil(chars / CHARS_PER_TOKEN);
+    if (this.countedInput !== undefined) return this.end({ error: failure, usage: { inputTokens: this.countedInput, outputTokens } });
+    this.ended = true; // claimed now, so a second ending while counting is ignored
+    this.start.countInput().then(
+      (inputTokens) => this.finalize({ error: failure, usage: { inputTokens, outputTokens } }),
+      () => this.finalize({ error: failure, usage: { inputTokens: 0, outputTokens } }),
+    );
+  }
+
+  private end(ending: Ending): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.finalize(ending);
+  }
+
+  private finalize(ending: Ending): void {
+    const { services, ctx, start } = this;
+    const err = ending.error === undefined ? undefined : toBasaltError(ending.error);
+    const aborted = ctx.signal.aborted;
+    const inputTokens = ending.usage?.inputTokens ?? this.countedInput ?? 0;
+    const outputTokens = ending.usage?.outputTokens ?? 0;
+    // Settled with usage only when the model ran; a refusal or an early failure gives it all back.
+    this.lease?.settle(ending.usage ? { inputTokens, outputTokens } : undefined);
+    const record: UsageRecord = {
+      timestamp: new Date(this.startedAt).toISOString(),
+      requestId: ctx.requestId,
+      principal: ctx.principal.id,
+      account: ctx.principal.accountId,
+      model: start.entry.id,
+      operation: start.operation,
+      inputTokens,
+      outputTokens,
+      latencyMs: performance.now() - this.t0,
+      outcome: outcomeOf(err, aborted),
+    };
+    // A client that went away is an outcome, not an error of the model's.
+    if (err && !aborted) record.errorName = err.kind.bedrockName;
+    services.metrics.observe(record, this.firstTokenMs);
+    services.recorder.record(record).catch((error: unknown) => services.logger.warn({ requestId: ctx.requestId, err: error }, "could not record usage"));
+    if (this.logging) this.log(record, ending);
+  }
+
+  private log(record: UsageRecord, ending: Ending): void {
+    const { services, ctx, start } = this;
+    const content = this.logging?.textDataDeliveryEnabled === true;
+    services.invocationLogs.writer
+      .log({
+        accountId: ctx.principal.accountId,
+        region: services.region,
+        requestId: ctx.requestId,
+        operation: start.operation,
+        modelId: start.entry.id,
+        identityArn: ctx.principal.arn,
+        timestamp: new Date(this.startedAt),
+        inputBody: content ? start.inputBody?.() : undefined,
+        inputTokenCount: record.inputTokens,
+        outputBody: content ? ending.output : undefined,
+        ...(record.errorName ? { errorCode: record.errorName } : { outputTokenCount: record.outputTokens }),
+      })
+      .catch((error: unknown) => services.logger.warn({ requestId: ctx.requestId, err: error }, "could not write the invocation log record"));
+  }
+}

@@ -1,0 +1,114 @@
+// Builds the quota, usage, metrics and invocation-logging services the server hands to its
+// model-calling handlers, from the configuration and the open (migrated) metadata database.
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { Config } from "../config/schema.ts";
+import { QuotaLimiter } from "../quotas/limiter.ts";
+import { quotasConfigured } from "../quotas/quota-config.ts";
+import type { Database } from "../store/db/database.ts";
+import { createObjectStore } from "../store/objects/create-object-store.ts";
+import { DbLoggingConfigStore } from "./db-logging-config-store.ts";
+import { DbUsageRecorder } from "./db-usage-recorder.ts";
+import { FileInvocationLogSink, InvocationLogWriter } from "./invocation-log-writer.ts";
+import type { LoggingConfigStore } from "./invocation-logging-config.ts";
+import { UsageMetrics } from "./metrics.ts";
+import { ObjectStoreLogSink, type BucketStoreOpener } from "./object-store-log-sink.ts";
+import type { UsageRecorder } from "./recorder.ts";
+
+/** Basalt's bearer API keys (`basalt_<id>_<secret><check>`): the public id stays, the secret goes. */
+const BASALT_API_KEY = /\b(basalt_[a-z2-7]{12}_)[A-Za-z0-9_-]{43,}/g;
+
+/** Invocation logging: per-account configurations and the writer that honours them. */
+export interface InvocationLogging {
+  configs: LoggingConfigStore;
+  writer: InvocationLogWriter;
+}
+
+/** The services behind quotas, usage, `/metrics` and invocation logs. */
+export interface UsageServices {
+  limiter: QuotaLimiter;
+  /** False when the configuration limits nothing: model calls then skip admission entirely. */
+  quotasActive: boolean;
+  recorder: UsageRecorder;
+  metrics: UsageMetrics;
+  invocationLogs: InvocationLogging;
+  /** The region invocation log records name (the node's configured region). */
+  region: string;
+  logger: Logger;
+  /** Writes pending usage and log records and releases the S3 clients; the database stays open. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createUsageServices}. */
+export interface UsageServicesOptions {
+  config: Config;
+  /** The metadata database, already migrated. */
+  db: Database;
+  /** Opens a store on a named bucket for S3 log delivery; by default from `objectStorage` when it is S3. */
+  objects?: BucketStoreOpener;
+  logger: Logger;
+  /** Another usage store (e.g. a JsonlUsageRecorder); the database by default. */
+  recorder?: UsageRecorder;
+  /** Tuning for tests: batch delays of the usage recorder and the S3 log sink. */
+  flushMs?: { usage?: number; s3Logs?: number };
+  /** Export process and runtime metrics too (default true). */
+  processMetrics?: boolean;
+  /** The quota clock in ms; tests fix it so that buckets do not refill between assertions. */
+  now?: () => number;
+}
+
+/**
+ * S3 log delivery needs an S3-compatible endpoint: the one `objectStorage` names, with its
+ * credentials, on the bucket the logging configuration names. With local object storage there
+ * is none, and records go to the data directory (docs/decisions/0012).
+ */
+export function bucketOpenerFromConfig(config: Pick<Config, "dataDir" | "objectStorage">): BucketStoreOpener | undefined {
+  const storage = config.objectStorage;
+  if (storage?.type !== "s3") return undefined;
+  const { prefix: _ownPrefix, ...endpoint } = storage;
+  return (bucket) => createObjectStore({ dataDir: config.dataDir, objectStorage: { ...endpoint, bucket } });
+}
+
+/** Budgets survive restarts: this month's recorded spend is replayed into the limiter. */
+async function replaySpend(limiter: QuotaLimiter, recorder: UsageRecorder, config: Config): Promise<void> {
+  const quotas = config.quotas;
+  const budgeted = Object.values(quotas?.principals ?? {}).some((p) => p.monthlyBudgetUsd !== undefined) || Object.values(quotas?.accounts ?? {}).some((a) => a.monthlyBudgetUsd !== undefined);
+  if (!budgeted) return;
+  const now = new Date();
+  const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  for await (const record of recorder.query({ from })) {
+    limiter.addSpend({ model: record.model, principal: record.principal, account: record.account, usage: record, at: Date.parse(record.timestamp) });
+  }
+}
+
+/** Creates the usage services; close them on shutdown before closing the database. */
+export async function createUsageServices(options: UsageServicesOptions): Promise<UsageServices> {
+  const { config, db, logger } = options;
+  const metrics = new UsageMetrics({ processMetrics: options.processMetrics });
+  const limiter = new QuotaLimiter({ config: config.quotas, now: options.now, onThrottle: (event) => metrics.throttled(event) });
+  const recorder = options.recorder ?? new DbUsageRecorder({ db, flushMs: options.flushMs?.usage });
+  await replaySpend(limiter, recorder, config);
+  const configs = new DbLoggingConfigStore({ db });
+  const open = options.objects ?? bucketOpenerFromConfig(config);
+  const s3Sink = open ? new ObjectStoreLogSink({ open, flushMs: options.flushMs?.s3Logs }) : undefined;
+  const writer = new InvocationLogWriter({
+    configs,
+    fileSink: new FileInvocationLogSink(join(config.dataDir, "invocation-logs")),
+    s3Sink,
+    redactPatterns: [BASALT_API_KEY],
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    limiter,
+    quotasActive: quotasConfigured(config.quotas),
+    recorder,
+    metrics,
+    invocationLogs: { configs, writer },
+    region: config.region,
+    logger,
+    close() {
+      closing ??= Promise.all([recorder.close(), writer.close()]).then(() => undefined);
+      return closing;
+    },
+  };
+}
