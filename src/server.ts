@@ -16,6 +16,8 @@ import { assertSafeBind, isLoopbackHost } from "./iam/safe-defaults.ts";
 import { IamStore } from "./iam/store/iam-store.ts";
 import { createProviders } from "./models/providers/index.ts";
 import { ModelRegistry } from "./models/registry.ts";
+import { createUsageServices, type UsageServices } from "./usage/services.ts";
+import { registerUsageRoutes } from "./api/usage/routes.ts";
 import { modelIdFromIdentifier } from "./spec/arn.ts";
 import { openEncryption } from "./store/crypto/open-encryption.ts";
 import { databaseOptionsFromConfig, openDatabase } from "./store/db/open-database.ts";
@@ -62,6 +64,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   };
   let access: AccessControl;
   let registry: ModelRegistry;
+  let usage: UsageServices | undefined;
   try {
     await migrate(db);
     const iam = new IamStore({ db, encryption });
@@ -76,18 +79,21 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       logger,
     });
     await access.refresh();
+    usage = await createUsageServices({ config, db, logger });
     registry = new ModelRegistry({ providers: createProviders(), context: { config, logger } });
   } catch (error) {
+    await usage?.close();
     await releaseStores();
     throw error;
   }
   access.start();
-  const deps: ApiDeps = { config, registry, logger };
+  const deps: ApiDeps = { config, registry, logger, usage };
   const router = new Router({ logger, bodyLimitBytes: config.server.bodyLimitBytes, logContent: config.logging.logContent, access });
   router.on("GET", "/healthz", (ctx) => sendJson(ctx.res, 200, { status: "ok", models: registry.list().length }), { public: true });
   registerBedrockRuntimeRoutes(router, deps);
   registerBedrockRoutes(router, deps);
   registerOpenAiRoutes(router, deps);
+  registerUsageRoutes(router, deps);
   const listener = new DualProtocolListener({
     handler: router.handle,
     logger,
@@ -100,6 +106,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   } catch (error) {
     await access.close();
     await registry.close();
+    await usage.close();
     await releaseStores();
     throw error;
   }
@@ -116,6 +123,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         await listener.close(graceMs);
         await access.close();
         await registry.close();
+        await usage.close();
         await releaseStores();
         logger.flush();
       })();

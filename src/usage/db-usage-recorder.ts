@@ -19,21 +19,21 @@ export interface DbUsageRecorderOptions {
   pageSize?: number;
 }
 
-const COLUMNS = ["id", "at", "account_id", "principal", "model", "operation", "input_tokens", "output_tokens", "latency_ms", "outcome", "error_name"] as const;
+const COLUMNS = ["request_id", "at", "account_id", "principal", "model", "operation", "input_tokens", "output_tokens", "latency_ms", "outcome", "error_name"] as const;
 /** Rows per multi-row INSERT: cheap to prepare, and few statements per batch. */
 const CHUNK = 25;
 
 function insertSql(rows: number): string {
   const width = COLUMNS.length;
   const tuples = Array.from({ length: rows }, (_, r) => `(${COLUMNS.map((_c, c) => `$${r * width + c + 1}`).join(", ")})`);
-  return `INSERT INTO usage_records (${COLUMNS.join(", ")}) VALUES ${tuples.join(", ")} ON CONFLICT (id) DO NOTHING`;
+  return `INSERT INTO usage_records (${COLUMNS.join(", ")}) VALUES ${tuples.join(", ")}`;
 }
 
 const INSERT_CHUNK = insertSql(CHUNK);
 const INSERT_ONE = insertSql(1);
 
 interface Row {
-  id: string;
+  request_id: string;
   at: number;
   account_id: string | null;
   principal: string;
@@ -56,7 +56,7 @@ interface Batch {
 function toRecord(row: Row): UsageRecord {
   const record: UsageRecord = {
     timestamp: new Date(Number(row.at)).toISOString(),
-    requestId: row.id,
+    requestId: row.request_id,
     principal: row.principal,
     model: row.model,
     inputTokens: Number(row.input_tokens),
@@ -135,7 +135,7 @@ export class DbUsageRecorder implements UsageRecorder {
     });
   }
 
-  /** Reads records in time order, one page at a time (keyset pagination on (at, id)). */
+  /** Reads records in time order, one page at a time (keyset pagination on (at, request_id)). */
   async *query(query: UsageQuery = {}): AsyncIterable<UsageRecord> {
     await this.flush();
     const where: string[] = [];
@@ -149,21 +149,21 @@ export class DbUsageRecorder implements UsageRecorder {
     if (query.model !== undefined) add("model = ?", query.model);
     if (query.principal !== undefined) add("principal = ?", query.principal);
     if (query.account !== undefined) add("account_id = ?", query.account);
-    let after: { at: number; id: string } | undefined;
+    let after: { at: number; requestId: string } | undefined;
     for (;;) {
       const page = [...where];
       const pageParams = [...params];
       if (after) {
-        pageParams.push(after.at, after.at, after.id);
+        pageParams.push(after.at, after.at, after.requestId);
         const n = pageParams.length;
-        page.push(`(at > $${n - 2} OR (at = $${n - 1} AND id > $${n}))`);
+        page.push(`(at > $${n - 2} OR (at = $${n - 1} AND request_id > $${n}))`);
       }
-      const sql = `SELECT ${COLUMNS.join(", ")} FROM usage_records${page.length ? ` WHERE ${page.join(" AND ")}` : ""} ORDER BY at, id LIMIT ${this.pageSize}`;
+      const sql = `SELECT ${COLUMNS.join(", ")} FROM usage_records${page.length ? ` WHERE ${page.join(" AND ")}` : ""} ORDER BY at, request_id LIMIT ${this.pageSize}`;
       const rows = await this.db.query<Row>(sql, pageParams);
       for (const row of rows) yield toRecord(row);
       if (rows.length < this.pageSize) return;
       const last = rows[rows.length - 1]!;
-      after = { at: Number(last.at), id: last.id };
+      after = { at: Number(last.at), requestId: last.request_id };
     }
   }
 

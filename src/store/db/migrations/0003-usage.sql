@@ -1,8 +1,7 @@
 -- Usage records (src/usage/db-usage-recorder.ts) and per-account model invocation logging
 -- configurations (src/usage/db-logging-config-store.ts). Times are epoch milliseconds, as in 0001.
 CREATE TABLE usage_records (
-  -- The request id: a retried batch insert (ON CONFLICT DO NOTHING) never counts a request twice.
-  id TEXT PRIMARY KEY,
+  request_id TEXT NOT NULL,
   at BIGINT NOT NULL,
   account_id TEXT,
   principal TEXT NOT NULL,
@@ -15,10 +14,11 @@ CREATE TABLE usage_records (
   error_name TEXT
 );
 
--- Reports and budget replay read a period, and pages walk (at, id). Every model call inserts a
--- row, and each index is one more B-tree write per row, so there are none by model, principal or
--- account: those filters scan the period.
-CREATE INDEX usage_records_at ON usage_records (at, id);
+-- Every model call inserts a row, so the table has one index, and one that rows join at its end
+-- (time first): a primary key on the random request id cost twice as much per row, growing with
+-- the table. Reports and budget replay read a period; pages walk (at, request_id). Filters by
+-- model, principal or account scan the period.
+CREATE INDEX usage_records_at ON usage_records (at, request_id);
 
 -- One PutModelInvocationLoggingConfiguration per account (a node serves one region); absent: off.
 CREATE TABLE invocation_logging_configs (
