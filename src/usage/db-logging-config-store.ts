@@ -1,7 +1,7 @@
 // Model invocation logging configurations in the metadata database (table
 // invocation_logging_configs, migration 0003), one per account. Every model call asks whether
-// its account logs, so answers are cached; the short TTL bounds how long another node's change
-// takes to apply here, and this node's own changes apply at once.
+// its account logs, so answers are cached (and peek() answers without a promise); the short TTL
+// bounds how long another node's change takes to apply here, and this node's own apply at once.
 import type { Database } from "../store/db/database.ts";
 import type { LoggingConfig, LoggingConfigStore } from "./invocation-logging-config.ts";
 
@@ -29,6 +29,12 @@ export class DbLoggingConfigStore implements LoggingConfigStore {
     this.db = options.db;
     this.ttlMs = options.ttlMs ?? 5000;
     this.now = options.now ?? Date.now;
+  }
+
+  peek(accountId: string): LoggingConfig | null | undefined {
+    const cached = this.cache.get(accountId);
+    if (!cached || this.now() - cached.at >= this.ttlMs) return undefined;
+    return cached.config ?? null;
   }
 
   async get(accountId: string): Promise<LoggingConfig | undefined> {

@@ -72,6 +72,8 @@ export function parsePutLoggingRequest(body: Obj): LoggingConfig {
 /** Where logging configurations live: one per account (a node serves one region). */
 export interface LoggingConfigStore {
   get(accountId: string): Promise<LoggingConfig | undefined>;
+  /** The configuration when known without I/O (`null`: none); undefined when it must be read with get. */
+  peek?(accountId: string): LoggingConfig | null | undefined;
   put(accountId: string, config: LoggingConfig): Promise<void>;
   delete(accountId: string): Promise<void>;
 }

@@ -3,7 +3,7 @@
 // error or client abort — settlement with the actual usage, a usage record, the metrics and,
 // where the account turned it on, an invocation log record. Without usage services, or with
 // no quota configured, the per-call cost is a few property reads: no tokenization, no I/O.
-import { inputCountNeeded } from "../../quotas/quota-config.ts";
+import { inputCountNeeded, type QuotasConfig } from "../../quotas/quota-config.ts";
 import type { QuotaLease } from "../../quotas/limiter.ts";
 import type { ModelEntry } from "../../spec/catalog.ts";
 import { toBasaltError } from "../../spec/errors.ts";
@@ -70,15 +70,18 @@ const UNGUARDED: ModelCall = {
 /**
  * Admits a model call or throws: ThrottlingException (429 with a retry hint) when a quota is
  * reached, ValidationException when the request alone exceeds a per-minute token quota. Call it
- * before the model, so that in a stream a refusal is still an ordinary HTTP error.
+ * before the model, so that in a stream a refusal is still an ordinary HTTP error. It answers
+ * without a promise when it needs no I/O (no token count, logging configuration cached): once
+ * AsyncLocalStorage is on (the database's transactions turn it on), every promise costs.
  */
-export async function beginModelCall(deps: ApiDeps, ctx: RequestContext, start: ModelCallStart): Promise<ModelCall> {
+export function beginModelCall(deps: ApiDeps, ctx: RequestContext, start: ModelCallStart): ModelCall | Promise<ModelCall> {
   const services = deps.usage;
   if (!services) return UNGUARDED;
-  const call = new GuardedCall(services, ctx, start);
-  await call.admit(deps);
-  return call;
+  return new GuardedCall(services, ctx, start).admit(deps.config.quotas);
 }
+
+/** Usage write failures are logged once per batch: the recorder hands every record of a batch the same promise. */
+const watchedWrites = new WeakSet<Promise<void>>();
 
 interface Ending {
   error?: unknown;
@@ -101,28 +104,62 @@ class GuardedCall implements ModelCall {
     private readonly start: ModelCallStart,
   ) {}
 
-  async admit(deps: ApiDeps): Promise<void> {
+  admit(quotas: QuotasConfig | undefined): this | Promise<this> {
     const { services, ctx, start } = this;
-    if (services.quotasActive && deps.config.quotas) {
-      const { limiter } = services;
+    if (services.quotasActive && quotas) {
       const model = start.entry.id;
       const { id: principal, accountId: account } = ctx.principal;
-      try {
-        if (inputCountNeeded(deps.config.quotas, { model, principal, account, priced: limiter.prices.has(model) })) this.countedInput = await start.countInput();
-        this.lease = limiter.reserve({ model, principal, account, inputTokens: this.countedInput ?? 0, maxTokens: this.reservedOutput(), stream: start.stream });
-      } catch (error) {
-        this.end({ error });
-        throw error;
+      if (inputCountNeeded(quotas, { model, principal, account, priced: services.limiter.prices.has(model) })) {
+        return start.countInput().then(
+          (tokens) => {
+            this.countedInput = tokens;
+            this.reserve();
+            return this.readLogging();
+          },
+          (error: unknown) => {
+            this.end({ error });
+            throw error;
+          },
+        );
       }
-      // A client that goes away frees its stream slot at once, before the stream unwinds.
-      if (start.stream) this.lease.bindSignal(ctx.signal);
+      this.reserve();
     }
+    return this.readLogging();
+  }
+
+  /** Takes the lease, or ends the call as refused and throws. */
+  private reserve(): void {
+    const { services, ctx, start } = this;
     try {
-      this.logging = await services.invocationLogs.configs.get(ctx.principal.accountId);
+      const { id: principal, accountId: account } = ctx.principal;
+      this.lease = services.limiter.reserve({ model: start.entry.id, principal, account, inputTokens: this.countedInput ?? 0, maxTokens: this.reservedOutput(), stream: start.stream });
     } catch (error) {
-      // Logging must never fail a model call; the call goes on unlogged.
-      services.logger.warn({ requestId: ctx.requestId, err: error }, "could not read the invocation logging configuration");
+      this.end({ error });
+      throw error;
     }
+    // A client that goes away frees its stream slot at once, before the stream unwinds.
+    if (start.stream) this.lease.bindSignal(ctx.signal);
+  }
+
+  private readLogging(): this | Promise<this> {
+    const { services, ctx } = this;
+    const configs = services.invocationLogs.configs;
+    const peeked = configs.peek?.(ctx.principal.accountId);
+    if (peeked !== undefined) {
+      this.logging = peeked ?? undefined;
+      return this;
+    }
+    return configs.get(ctx.principal.accountId).then(
+      (config) => {
+        this.logging = config;
+        return this;
+      },
+      (error: unknown) => {
+        // Logging must never fail a model call; the call goes on unlogged.
+        services.logger.warn({ requestId: ctx.requestId, err: error }, "could not read the invocation logging configuration");
+        return this;
+      },
+    );
   }
 
   private reservedOutput(): number {
@@ -131,13 +168,11 @@ class GuardedCall implements ModelCall {
     return start.maxTokens ?? Math.min(DEFAULT_RESERVED_OUTPUT_TOKENS, start.entry.contextLength ?? DEFAULT_RESERVED_OUTPUT_TOKENS);
   }
 
-  async guard<T>(promise: Promise<T>): Promise<T> {
-    try {
-      return await promise;
-    } catch (error) {
+  guard<T>(promise: Promise<T>): Promise<T> {
+    return promise.catch((error: unknown) => {
       this.fail(error);
       throw error;
-    }
+    });
   }
 
   succeed(usage: { inputTokens: number; outputTokens?: number }, output?: unknown): void {
@@ -226,7 +261,11 @@ class GuardedCall implements ModelCall {
     // A client that went away is an outcome, not an error of the model's.
     if (err && !aborted) record.errorName = err.kind.bedrockName;
     services.metrics.observe(record, this.firstTokenMs);
-    services.recorder.record(record).catch((error: unknown) => services.logger.warn({ requestId: ctx.requestId, err: error }, "could not record usage"));
+    const written = services.recorder.record(record);
+    if (!watchedWrites.has(written)) {
+      watchedWrites.add(written);
+      written.catch((error: unknown) => services.logger.warn({ err: error }, "could not record usage"));
+    }
     if (this.logging) this.log(record, ending);
   }
 
