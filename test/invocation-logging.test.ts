@@ -1,6 +1,7 @@
-// Model invocation logging end to end: Bedrock's Get/Put/DeleteModelInvocationLoggingConfiguration
-// through @aws-sdk/client-bedrock, model calls through @aws-sdk/client-bedrock-runtime, records
-// read back from the data directory's JSON Lines and from a real local S3 server (s3rver).
+// Model invocation logging end to end on the real server: Bedrock's Get/Put/Delete
+// ModelInvocationLoggingConfiguration through @aws-sdk/client-bedrock, model calls through
+// @aws-sdk/client-bedrock-runtime, records read back from the data directory's JSON Lines and
+// from a real local S3 server (s3rver), where the server delivers a batch every 5 s.
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,7 +20,7 @@ import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import type { InvocationLogRecord } from "../src/usage/invocation-log-writer.ts";
 import { startLocalS3, type LocalS3 } from "./helpers/s3.ts";
 import { DUMMY_CREDENTIALS } from "./helpers/server.ts";
-import { startUsageTestServer, type UsageTestServer } from "./helpers/usage-server.ts";
+import { startUsageTestServer, waitFor, type UsageTestServer } from "./helpers/usage-server.ts";
 
 const ACCOUNT = "000000000000";
 const AWS_KEY_ID = "AKIAIOSFODNN7EXAMPLE";
@@ -27,16 +28,6 @@ const OPENAI_KEY = "sk-proj-abcdefghijklmnopqrstuvwx";
 const BASALT_KEY = `basalt_abcdefghijkl_${"A".repeat(43)}Zz0-_9`;
 const SECRET_PROMPT = `Remember ${AWS_KEY_ID}, ${OPENAI_KEY} and ${BASALT_KEY} for me.`;
 const LOG_BUCKET = "invocation-logs";
-
-/** Polls until `check` returns a value (or times out). */
-async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 250; i++) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await sleep(20);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe("model invocation logging", () => {
   let s3: LocalS3;
