@@ -98,7 +98,6 @@ class AnthropicLanguageModel implements LanguageModel {
     const response = this.post("/messages", body, beta, request.signal);
     return sseStreamParts({ response, mapper: new AnthropicStreamMapper(), warnings, upstream: UPSTREAM, signal: request.signal });
   }
-
 }
 
 const http = new UpstreamHttp();

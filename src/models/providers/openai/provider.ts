@@ -84,7 +84,6 @@ class OpenAiLanguageModel implements LanguageModel {
     const response = this.client.post(path, body, request.signal);
     return sseStreamParts({ response, mapper: new OpenAiStreamMapper(request), warnings, upstream: UPSTREAM, signal: request.signal });
   }
-
 }
 
 class OpenAiEmbeddingModel implements EmbeddingModel {
