@@ -35,9 +35,23 @@ export const COMPARISON_OPERATORS: readonly ComparisonOperator[] = [
 ];
 
 /** A validated filter: one comparison, or a conjunction / disjunction of filters. */
-export type MetadataFilter =
-  | { op: ComparisonOperator; key: string; value: string | number | boolean | Array<string | number | boolean> }
-  | { op: "andAll" | "orAll"; filters: MetadataFilter[] };
+export type MetadataFilter = ComparisonFilter | LogicalFilter;
+/** One attribute compared with a value. */
+export interface ComparisonFilter {
+  op: ComparisonOperator;
+  key: string;
+  value: string | number | boolean | Array<string | number | boolean>;
+}
+/** All (andAll) or any (orAll) of several filters. */
+export interface LogicalFilter {
+  op: "andAll" | "orAll";
+  filters: MetadataFilter[];
+}
+
+/** Whether a filter combines others. */
+export function isLogicalFilter(filter: MetadataFilter): filter is LogicalFilter {
+  return filter.op === "andAll" || filter.op === "orAll";
+}
 
 const invalid = validation;
 
@@ -101,7 +115,7 @@ function same(a: string | number | boolean, b: string | number | boolean): boole
  * passes `notEquals` and `notIn` (as a `must_not` does in OpenSearch).
  */
 export function matchesFilter(metadata: Metadata, filter: MetadataFilter): boolean {
-  if (filter.op === "andAll" || filter.op === "orAll") {
+  if (isLogicalFilter(filter)) {
     return filter.op === "andAll" ? filter.filters.every((f) => matchesFilter(metadata, f)) : filter.filters.some((f) => matchesFilter(metadata, f));
   }
   const { key, value } = filter;
