@@ -30,6 +30,7 @@ export const out = {
   green: paint("32", process.stdout),
   cyan: paint("36", process.stdout),
   yellow: paint("33", process.stdout),
+  red: paint("31", process.stdout),
 };
 
 /** ANSI styles for stderr. */

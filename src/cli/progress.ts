@@ -91,3 +91,46 @@ export function createByteProgress(options: ByteProgressOptions): ByteProgress {
     stop() {},
   };
 }
+
+/** A running display of items done out of a total that may grow (documents of an ingestion). */
+export interface CountProgress {
+  update(done: number, total: number, detail: string): void;
+  stop(): void;
+}
+
+/** Starts a progress display for counted work: a bar on a terminal, periodic lines otherwise. */
+export function createCountProgress(options: { label: string; stream?: NodeJS.WriteStream; intervalMs?: number }): CountProgress {
+  const stream = options.stream ?? process.stdout;
+  if (stream.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: `${options.label} {bar} {value}/{total} | {detail} | ETA {eta_formatted}`,
+        barCompleteChar: "█",
+        barIncompleteChar: "░",
+        hideCursor: true,
+        clearOnComplete: true,
+        fps: 8,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(0, 0, { detail: "starting" });
+    return {
+      update(done, total, detail) {
+        bar.setTotal(Math.max(total, done));
+        bar.update(done, { detail });
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  const interval = options.intervalMs ?? 2000;
+  let lastLine = 0;
+  return {
+    update(done, total, detail) {
+      if (Date.now() - lastLine < interval) return;
+      lastLine = Date.now();
+      stream.write(`  ${options.label}: ${done}/${total || "?"} documents, ${detail}\n`);
+    },
+    stop() {},
+  };
+}

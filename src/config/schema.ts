@@ -147,6 +147,50 @@ const quotasSchema = z
   .strict();
 
 /** The whole configuration file. */
+const s3BucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name: 3–63 lowercase letters, digits, dots and hyphens");
+
+/** An S3-compatible server that data sources read from. */
+const s3SourceSchema = z
+  .object({
+    /** For MinIO, Ceph, s3rver and other S3-compatible servers; AWS S3 when absent. */
+    endpoint: z.string().url().optional(),
+    region: z.string().optional(),
+    forcePathStyle: z.boolean().optional(),
+    accessKeyId: secretRef.optional(),
+    secretAccessKey: secretRef.optional(),
+  })
+  .strict()
+  .refine((s) => (s.accessKeyId === undefined) === (s.secretAccessKey === undefined), {
+    message: "accessKeyId and secretAccessKey go together",
+    path: ["secretAccessKey"],
+  });
+
+/**
+ * Knowledge bases. A data source names a bucket (`arn:aws:s3:::<bucket>`) as on Bedrock; the
+ * configuration, never the request, says where that bucket is read from: a local folder, an
+ * S3-compatible server, or by default the folder `<dataDir>/buckets/<bucket>`.
+ */
+const knowledgeBasesSchema = z
+  .object({
+    /** Buckets by name: `{ folder: "/srv/docs" }` or `{ s3: { endpoint, … } }`. */
+    buckets: z
+      .record(s3BucketName, z.union([z.object({ folder: z.string().min(1) }).strict(), z.object({ s3: s3SourceSchema }).strict()]))
+      .default({}),
+    /** Where buckets not listed above are read from when no `<dataDir>/buckets/<bucket>` folder exists. */
+    s3: s3SourceSchema.optional(),
+    /**
+     * PostgreSQL + pgvector stores for `storageConfiguration.type: RDS`, by the `resourceArn` a
+     * knowledge base names: the connection URL (a secret reference, since it holds a password).
+     */
+    rds: z.record(z.string().min(1), z.object({ url: z.union([secretRef, z.string().regex(/^postgres(ql)?:\/\//, "must be postgres://… or a secret reference")]) }).strict()).default({}),
+    /** Largest document ingested; bigger ones fail with a reason (Bedrock's limit is 50 MB). */
+    maxDocumentBytes: z.number().int().positive().default(50 * 1024 * 1024),
+    /** Sync every S3 data source this often (minutes); 0 turns scheduled sync off. */
+    syncIntervalMinutes: z.number().nonnegative().default(0),
+  })
+  .strict()
+  .default({ buckets: {}, rds: {}, maxDocumentBytes: 50 * 1024 * 1024, syncIntervalMinutes: 0 });
+
 export const configSchema = z
   .object({
     region: z.string().default("us-east-1"),
@@ -225,6 +269,7 @@ export const configSchema = z
       .strict()
       .optional(),
     quotas: quotasSchema.optional(),
+    knowledgeBases: knowledgeBasesSchema,
     /** Model access of new accounts, as on Bedrock's model-access page: models an account has not set follow it. */
     modelAccess: z
       .object({ default: z.enum(["enabled", "disabled"]).default("enabled") })

@@ -1,0 +1,33 @@
+// What a sync reads documents from: a bucket, whether a local folder or an S3-compatible server
+// stands behind it. Listing gives each object's fingerprint (what changes when its content does),
+// so a sync parses and embeds only new or changed documents.
+
+/** One object of a data source. */
+export interface SourceObject {
+  /** The key inside the bucket, `/`-separated. */
+  key: string;
+  /** `s3://<bucket>/<key>`, or `file:///…` for a folder: the document's id and Retrieve's location. */
+  uri: string;
+  size: number;
+  /** Opaque; equal fingerprints mean equal content (ETag for S3, size and mtime for files). */
+  fingerprint: string;
+}
+
+/** A readable bucket. */
+export interface DocumentSource {
+  /** Describes the source for logs and failure reasons, e.g. `folder /srv/docs` or `s3://bucket`. */
+  readonly description: string;
+  /** Every object under the prefixes (all objects when none), in key order. Throws {@link SourceError} when the bucket is unreachable. */
+  list(prefixes: readonly string[], signal?: AbortSignal): AsyncIterable<SourceObject>;
+  /** One object's bytes. */
+  read(key: string, signal?: AbortSignal): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/** The whole source failed (a missing bucket, refused credentials): the sync fails with this reason. */
+export class SourceError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "SourceError";
+  }
+}
