@@ -61,6 +61,7 @@ describe("IAM end to end with real keys", () => {
         { Sid: "InvokeEcho", Effect: "Allow", Action: INVOKE, Resource: modelArn("mock.echo") },
         { Sid: "Embed", Effect: "Allow", Action: "bedrock:InvokeModel", Resource: modelArn("mock.embed") },
         { Sid: "List", Effect: "Allow", Action: "bedrock:ListFoundationModels", Resource: "*" },
+        { Sid: "Bearer", Effect: "Allow", Action: "bedrock:CallWithBearerToken", Resource: "*" },
       ]),
     });
     bob = await createUser(dataDir, {
@@ -128,6 +129,12 @@ describe("IAM end to end with real keys", () => {
     // Streaming needs InvokeModelWithResponseStream, which bob's Deny also covers.
     const bobOpenAi = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: bob.apiKey, maxRetries: 0 });
     await refused(bobOpenAi.chat.completions.create({ model: "mock.other", stream: true, messages: [{ role: "user", content: "no" }] }), "PermissionDeniedError", 403, /InvokeModelWithResponseStream/);
+  });
+
+  it("accepts an API key only from principals allowed bedrock:CallWithBearerToken, as Bedrock does", async () => {
+    const dave = await createUser(dataDir, { user: "dave", policy: policy([{ Effect: "Allow", Action: INVOKE, Resource: modelArn("mock.echo") }]) });
+    await refused(converseText(bearerRuntime(server.url, dave.apiKey), "mock.echo"), "AccessDeniedException", 403, /bedrock:CallWithBearerToken/);
+    assert.equal(await converseText(sigv4Runtime(server.url, dave), "mock.echo", "signed is fine"), "signed is fine");
   });
 
   it("refuses unauthenticated and unknown-key requests once credentials exist; /healthz stays open", async () => {

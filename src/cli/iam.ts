@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { createAccessKeyCommand, createApiKeyCommand } from "./iam-credentials.ts";
 import { createAccountCommand, createRoleCommand, createUserCommand, listUsersCommand } from "./iam-identities.ts";
+import { deleteAccessKeyCommand, deleteApiKeyCommand, deleteRoleCommand, deleteUserCommand, listAccessKeysCommand, updateAccessKeyCommand, updateApiKeyCommand } from "./iam-lifecycle.ts";
 import { disableModelCommand, enableModelCommand } from "./iam-models.ts";
 import { attachPolicyCommand, putPolicyCommand, simulateCommand } from "./iam-policies.ts";
 import { PROCESS_IO, type CliIo } from "./iam-session.ts";
@@ -26,6 +27,13 @@ export function iamCommand(io: CliIo = PROCESS_IO): Command {
     .addCommand(putPolicyCommand(io))
     .addCommand(attachPolicyCommand(io))
     .addCommand(listUsersCommand(io))
+    .addCommand(listAccessKeysCommand(io))
+    .addCommand(updateAccessKeyCommand(io))
+    .addCommand(deleteAccessKeyCommand(io))
+    .addCommand(updateApiKeyCommand(io))
+    .addCommand(deleteApiKeyCommand(io))
+    .addCommand(deleteUserCommand(io))
+    .addCommand(deleteRoleCommand(io))
     .addCommand(simulateCommand(io))
     .addCommand(enableModelCommand(io))
     .addCommand(disableModelCommand(io));

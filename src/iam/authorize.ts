@@ -67,7 +67,10 @@ export function requireOwnAccount(principal: Principal, action: string, resource
   if (owner !== undefined && owner !== principal.accountId) throw accessDenied(principal, action, resource, false);
 }
 
-/** Throws AccessDeniedException unless the session may do the request. */
+/** The action a principal needs to authenticate with a bearer API key. */
+export const BEARER_ACTION = "bedrock:CallWithBearerToken";
+
+/** Throws AccessDeniedException unless the session's policies allow the request (see {@link BEARER_ACTION} for API keys). */
 export function authorizeSession(session: Session, request: AccessRequest): void {
   const { principal } = session;
   requireOwnAccount(principal, request.action, request.resource);
@@ -79,6 +82,11 @@ export function authorizeSession(session: Session, request: AccessRequest): void
     region: request.region,
     secureTransport: false,
   });
+  // As on Bedrock, a bearer API key works only for principals allowed to call with one.
+  if (principal.via === "api-key") {
+    const bearer = evaluatePolicies(session.policies, { action: BEARER_ACTION, resource: "*", context });
+    if (bearer.decision !== "allowed") throw accessDenied(principal, BEARER_ACTION, "*", bearer.decision === "explicitDeny");
+  }
   const result = evaluatePolicies(session.policies, { action: request.action, resource: request.resource, context });
   if (result.decision !== "allowed") throw accessDenied(principal, request.action, request.resource, result.decision === "explicitDeny");
   if (request.invokedModelId !== undefined && !modelEnabled(session.modelAccess, request.invokedModelId)) {

@@ -55,3 +55,30 @@ export async function anyActiveCredential(db: Queryable): Promise<boolean> {
   );
   return rows.length > 0;
 }
+
+/** Sets an access key of the account Active or Inactive; false when the account has no such key. */
+export async function setAccessKeyStatus(db: Queryable, accountId: string, id: string, status: "Active" | "Inactive"): Promise<boolean> {
+  return (await db.execute("UPDATE iam_access_keys SET status = $1 WHERE id = $2 AND account_id = $3", [status, id, accountId])).changes > 0;
+}
+
+/** Deletes an access key of the account; false when the account has no such key. */
+export async function deleteAccessKey(db: Queryable, accountId: string, id: string): Promise<boolean> {
+  return (await db.execute("DELETE FROM iam_access_keys WHERE id = $1 AND account_id = $2", [id, accountId])).changes > 0;
+}
+
+/** Sets an API key of the account Active or Inactive; false when the account has no such key. */
+export async function setApiKeyStatus(db: Queryable, accountId: string, id: string, status: "Active" | "Inactive"): Promise<boolean> {
+  return (await db.execute("UPDATE iam_api_keys SET status = $1 WHERE id = $2 AND account_id = $3", [status, id, accountId])).changes > 0;
+}
+
+/** Deletes an API key of the account; false when the account has no such key. */
+export async function deleteApiKey(db: Queryable, accountId: string, id: string): Promise<boolean> {
+  return (await db.execute("DELETE FROM iam_api_keys WHERE id = $1 AND account_id = $2", [id, accountId])).changes > 0;
+}
+
+/** Deletes every credential of a principal; returns how many went. */
+export async function deletePrincipalCredentials(db: Queryable, accountId: string, principalId: string): Promise<number> {
+  const keys = await db.execute("DELETE FROM iam_access_keys WHERE account_id = $1 AND principal_id = $2", [accountId, principalId]);
+  const apiKeys = await db.execute("DELETE FROM iam_api_keys WHERE account_id = $1 AND principal_id = $2", [accountId, principalId]);
+  return keys.changes + apiKeys.changes;
+}

@@ -33,6 +33,8 @@ export interface IssuedKey {
 const PEPPER_CONTEXT = "iam/api-key-pepper";
 const accessKeyContext = (id: string) => `iam/access-key/${id}`;
 
+const notFound = (what: string, id: string) => new BasaltError("NOT_FOUND", `The ${what} ${id} does not exist in this account.`);
+
 /** Persistent IAM state. */
 export class IamStore {
   readonly db: Database;
@@ -149,6 +151,46 @@ export class IamStore {
   /** The API keys of a principal (hashes only). */
   listApiKeys(principal: PrincipalRecord): Promise<ApiKeyInfo[]> {
     return credentials.listApiKeys(this.db, principal.accountId, principal.id);
+  }
+
+  /** Activates or deactivates an access key of the account (UpdateAccessKey); NOT_FOUND for another account's or an unknown key. */
+  async setAccessKeyStatus(accountId: string, accessKeyId: string, status: "Active" | "Inactive"): Promise<void> {
+    if (!(await credentials.setAccessKeyStatus(this.db, accountId, accessKeyId, status))) throw notFound("access key", accessKeyId);
+  }
+
+  /** Deletes an access key of the account (DeleteAccessKey). */
+  async deleteAccessKey(accountId: string, accessKeyId: string): Promise<void> {
+    if (!(await credentials.deleteAccessKey(this.db, accountId, accessKeyId))) throw notFound("access key", accessKeyId);
+  }
+
+  /** Activates or deactivates an API key of the account. */
+  async setApiKeyStatus(accountId: string, apiKeyId: string, status: "Active" | "Inactive"): Promise<void> {
+    if (!(await credentials.setApiKeyStatus(this.db, accountId, apiKeyId, status))) throw notFound("API key", apiKeyId);
+  }
+
+  /** Deletes an API key of the account. */
+  async deleteApiKey(accountId: string, apiKeyId: string): Promise<void> {
+    if (!(await credentials.deleteApiKey(this.db, accountId, apiKeyId))) throw notFound("API key", apiKeyId);
+  }
+
+  /**
+   * Deletes a user or role. As IAM's DeleteUser, a principal that still has credentials or
+   * attached policies is refused (CONFLICT) unless `force` deletes those with it.
+   */
+  async deletePrincipal(principal: PrincipalRecord, options: { force?: boolean } = {}): Promise<{ credentials: number; policies: number }> {
+    return this.db.transaction(async (tx) => {
+      const keys = (await credentials.listAccessKeys(tx, principal.accountId, principal.id)).length + (await credentials.listApiKeys(tx, principal.accountId, principal.id)).length;
+      const attached = (await policies.attachedPolicies(tx, principal.accountId, principal.id)).length;
+      if ((keys > 0 || attached > 0) && !options.force) {
+        throw new BasaltError(
+          "CONFLICT",
+          `Cannot delete ${principal.type} ${principal.name}: it has ${keys} credential(s) and ${attached} attached policy(ies). Delete those first, or force.`,
+        );
+      }
+      await credentials.deletePrincipalCredentials(tx, principal.accountId, principal.id);
+      await principals.deletePrincipal(tx, principal.accountId, principal.id);
+      return { credentials: keys, policies: attached };
+    });
   }
 
   /** Whether any credential exists; with none, the server serves anonymously on loopback only. */

@@ -31,3 +31,9 @@ export async function listPrincipals(db: Queryable, accountId: string, type: Pri
   const rows = await db.query<Row>("SELECT * FROM iam_principals WHERE account_id = $1 AND type = $2 ORDER BY name", [accountId, type]);
   return rows.map(toPrincipal);
 }
+
+/** Deletes a principal with its policy attachments; false when the account has no such principal. */
+export async function deletePrincipal(db: Queryable, accountId: string, id: string): Promise<boolean> {
+  await db.execute("DELETE FROM iam_policy_attachments WHERE account_id = $1 AND principal_id = $2", [accountId, id]);
+  return (await db.execute("DELETE FROM iam_principals WHERE account_id = $1 AND id = $2", [accountId, id])).changes > 0;
+}
