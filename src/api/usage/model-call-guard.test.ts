@@ -115,6 +115,19 @@ describe("model-call guard", () => {
     assert.deepEqual([records[0]!.inputTokens, records[0]!.outputTokens], [42, 8]);
   });
 
+  it("settles a call whose handler threw before succeed or fail when the response closes", async () => {
+    const deps = await depsWith({ models: { m: { tokensPerMinute: 1000 } } });
+    const { start } = counted();
+    const ctx = context();
+    await beginModelCall(deps, ctx, start());
+    assert.equal(deps.usage!.limiter.inspect("m", "anonymous").model.tokensAvailable, 1000 - 142);
+    (ctx.res as unknown as EventEmitter).emit("close");
+    assert.equal(deps.usage!.limiter.inspect("m", "anonymous").model.tokensAvailable, 1000, "the reservation is refunded");
+    const records = await recordsOf(deps);
+    assert.equal(records.length, 1);
+    assert.notEqual(records[0]!.outcome, "success");
+  });
+
   it("reserves the default output when maxTokens is absent, capped by the context length", async () => {
     const deps = await depsWith({ models: { m: { tokensPerMinute: 5000 } } });
     const { start } = counted();

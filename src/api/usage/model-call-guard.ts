@@ -139,6 +139,9 @@ class GuardedCall implements ModelCall {
     }
     // A client that goes away frees its stream slot at once, before the stream unwinds.
     if (start.stream) this.lease.bindSignal(ctx.signal);
+    // Safety net: a handler that throws after the model answered (and before succeed or fail)
+    // still settles its reservation when the response closes, so no quota leaks.
+    else ctx.res.once("close", () => this.end({ error: new Error("the request ended before its model call was settled") }));
   }
 
   private readLogging(): this | Promise<this> {
