@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { chatCommand } from "./chat.ts";
 import { iamCommand } from "./iam.ts";
 import { kbCommand } from "./kb.ts";
+import { keysCommand } from "./keys.ts";
 import { modelsCommand } from "./models.ts";
 import { CliError, printError } from "./output.ts";
 import { serveCommand } from "./serve.ts";
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(chatCommand());
   program.addCommand(iamCommand());
   program.addCommand(kbCommand());
+  program.addCommand(keysCommand());
   program.addCommand(usageCommand());
   try {
     await program.parseAsync(argv, { from: "user" });
