@@ -153,7 +153,7 @@ export async function runSync(context: JobContext<IngestionPayload>, deps: SyncD
         if (sidecar) metadata = parseSidecar(await source.read(sidecar.key, signal), sidecar.key);
         const bytes = await source.read(object.key, signal);
         const processed = await processDocument(
-          { documentId: object.uri, sourceUri: object.uri, dataSourceId, fileName: fileName(object.key), bytes, sidecar: metadata },
+          { documentId: object.uri, sourceUri: object.location, dataSourceId, fileName: fileName(object.key), bytes, sidecar: metadata },
           { parser: deps.parser, embedding: open.embedding, dimensions: open.dimensions, chunking: ds.vectorIngestionConfiguration?.chunkingConfiguration, ocr, signal },
         );
         await open.index.deleteDocuments([object.uri]);

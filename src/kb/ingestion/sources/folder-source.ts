@@ -11,7 +11,7 @@ export class FolderSource implements DocumentSource {
   readonly description: string;
   constructor(
     private readonly root: string,
-    bucket: string,
+    private readonly bucket: string,
   ) {
     this.description = `bucket '${bucket}' (folder ${root})`;
   }
@@ -35,7 +35,7 @@ export class FolderSource implements DocumentSource {
           const key = relative(base, path).split(sep).join("/");
           if (!wanted(key)) continue;
           const info = await lstat(path);
-          files.push({ key, uri: pathToFileURL(path).href, size: info.size, fingerprint: `${info.size}:${Math.trunc(info.mtimeMs)}` });
+          files.push({ key, uri: `s3://${this.bucket}/${key}`, location: pathToFileURL(path).href, size: info.size, fingerprint: `${info.size}:${Math.trunc(info.mtimeMs)}` });
         }
       }
     };

@@ -22,7 +22,8 @@ export class S3Source implements DocumentSource {
       try {
         for await (const object of listAllObjects(this.#store, prefix ? { prefix } : {})) {
           signal?.throwIfAborted();
-          yield { key: object.key, uri: `s3://${this.bucket}/${object.key}`, size: object.size, fingerprint: `${object.etag}:${object.size}` };
+          const uri = `s3://${this.bucket}/${object.key}`;
+          yield { key: object.key, uri, location: uri, size: object.size, fingerprint: `${object.etag}:${object.size}` };
         }
       } catch (error) {
         if (signal?.aborted) throw error;

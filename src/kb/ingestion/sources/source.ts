@@ -6,8 +6,10 @@
 export interface SourceObject {
   /** The key inside the bucket, `/`-separated. */
   key: string;
-  /** `s3://<bucket>/<key>`, or `file:///…` for a folder: the document's id and Retrieve's location. */
+  /** `s3://<bucket>/<key>`: the document's id, whatever stands behind the bucket. */
   uri: string;
+  /** Where Retrieve says the document is: the file's `file:///…` URI for a folder, else the S3 URI. */
+  location: string;
   size: number;
   /** Opaque; equal fingerprints mean equal content (ETag for S3, size and mtime for files). */
   fingerprint: string;
