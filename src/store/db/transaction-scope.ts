@@ -1,7 +1,9 @@
 // Transactions shared by both engines: a scope runs statements on one connection, and nested
 // transactions become savepoints. An AsyncLocalStorage remembers the open scope so that code
 // calling the outer Database from inside a transaction joins it instead of deadlocking (SQLite)
-// or escaping it on another pooled connection (PostgreSQL).
+// or escaping it on another pooled connection (PostgreSQL). On Node 20 an enabled
+// AsyncLocalStorage installs promise hooks that slow every promise in the process, so the
+// storage is enabled only while a transaction is open and disabled again when the last one ends.
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Dialect, ExecuteResult, Queryable, SqlValue } from "./database.ts";
 import { Mutex } from "./mutex.ts";
@@ -70,6 +72,8 @@ export class TransactionScope implements Queryable {
 /** Remembers which scope the current async context runs in, per database. */
 export class ScopeTracker {
   readonly #storage = new AsyncLocalStorage<TransactionScope>();
+  /** Top-level transactions open on this database right now. */
+  #open = 0;
 
   run<T>(scope: TransactionScope, fn: () => Promise<T>): Promise<T> {
     return this.#storage.run(scope, fn);
@@ -92,18 +96,24 @@ export class ScopeTracker {
     onRollbackError?: (error: unknown) => void;
   }): Promise<T> {
     const { connection } = options;
-    await connection.run(options.begin, []);
-    const scope = new TransactionScope(options.dialect, connection, this);
+    this.#open++;
     try {
-      const result = await this.run(scope, () => options.fn(scope));
-      await connection.run("COMMIT", []);
-      return result;
-    } catch (error) {
-      // The caller's error matters more than a failed ROLLBACK, which is reported aside.
-      await connection.run("ROLLBACK", []).catch((rollbackError: unknown) => options.onRollbackError?.(rollbackError));
-      throw error;
+      await connection.run(options.begin, []);
+      const scope = new TransactionScope(options.dialect, connection, this);
+      try {
+        const result = await this.run(scope, () => options.fn(scope));
+        await connection.run("COMMIT", []);
+        return result;
+      } catch (error) {
+        // The caller's error matters more than a failed ROLLBACK, which is reported aside.
+        await connection.run("ROLLBACK", []).catch((rollbackError: unknown) => options.onRollbackError?.(rollbackError));
+        throw error;
+      } finally {
+        scope.open = false;
+      }
     } finally {
-      scope.open = false;
+      // No transaction left: switch the hooks off (the next run() switches them on again).
+      if (--this.#open === 0) this.#storage.disable();
     }
   }
 }
