@@ -5,10 +5,12 @@ import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import type { GenerateRequest } from "../spec/model.ts";
 
 const PER_MESSAGE_OVERHEAD = 4;
+/** Special-token strings in user text (`<|endoftext|>`) are counted as the plain text they are. */
+const PLAIN = { disallowedSpecial: new Set<string>() };
 
 /** Counts tokens of plain text. */
 export function countTextTokens(text: string): number {
-  return text ? countTokens(text) : 0;
+  return text ? countTokens(text, PLAIN) : 0;
 }
 
 /** Flattens a request's content to the text a model would read. */
