@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { pino, type Logger } from "pino";
 import { registerBedrockRoutes } from "./api/bedrock/routes.ts";
 import { registerBedrockRuntimeRoutes } from "./api/bedrock-runtime/routes.ts";
+import { registerBedrockAgentRoutes } from "./api/bedrock-agent/routes.ts";
 import { registerOpenAiRoutes } from "./api/openai/routes.ts";
 import type { ApiDeps } from "./api/deps.ts";
 import { sendJson } from "./api/protocol/http.ts";
@@ -14,6 +15,10 @@ import type { Config } from "./config/schema.ts";
 import { AccessControl } from "./iam/access-control.ts";
 import { assertSafeBind, isLoopbackHost } from "./iam/safe-defaults.ts";
 import { IamStore } from "./iam/store/iam-store.ts";
+import { JobQueue } from "./jobs/job-queue.ts";
+import { IngestionJobs } from "./kb/store/ingestion-jobs.ts";
+import { KnowledgeBaseService } from "./kb/store/knowledge-base-service.ts";
+import { KnowledgeBaseStore } from "./kb/store/knowledge-base-store.ts";
 import { createProviders } from "./models/providers/index.ts";
 import { ModelRegistry } from "./models/registry.ts";
 import { createUsageServices, type UsageServices } from "./usage/services.ts";
@@ -28,6 +33,10 @@ export interface RunningServer {
   port: number;
   url: string;
   registry: ModelRegistry;
+  /** The durable job queue (started once listening): register job types' handlers on it. */
+  jobs: JobQueue;
+  /** Knowledge bases, data sources, ingestion jobs and direct ingestion (set its ingestor and lifecycle hooks). */
+  knowledgeBases: KnowledgeBaseService;
   /** Requests being handled right now. */
   inFlight(): number;
   /** Stops accepting, drains in-flight requests and streams, then releases models. */
@@ -87,13 +96,20 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw error;
   }
   access.start();
-  const deps: ApiDeps = { config, registry, logger, usage };
-  const router = new Router({ logger, bodyLimitBytes: config.server.bodyLimitBytes, logContent: config.logging.logContent, access });
+  const jobs = new JobQueue({ db, onError: (err) => logger.error({ err }, "job queue error") });
+  const knowledgeBases = new KnowledgeBaseService({
+    store: new KnowledgeBaseStore({ db }),
+    jobs: new IngestionJobs({ db, queue: jobs }),
+    onError: (err, what) => logger.error({ err }, `knowledge bases: ${what}`),
+  });
+  const deps: ApiDeps = { config, registry, logger, usage, knowledgeBases };
+  const router = new Router({ logger, bodyLimitBytes: config.server.bodyLimitBytes, logContent: config.logging.logContent, access, region: config.region });
   router.on("GET", "/healthz", (ctx) => sendJson(ctx.res, 200, { status: "ok", models: registry.list().length }), { public: true });
   registerBedrockRuntimeRoutes(router, deps);
   registerBedrockRoutes(router, deps);
   registerOpenAiRoutes(router, deps);
   registerUsageRoutes(router, deps);
+  registerBedrockAgentRoutes(router, deps);
   const listener = new DualProtocolListener({
     handler: router.handle,
     logger,
@@ -110,6 +126,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await releaseStores();
     throw error;
   }
+  jobs.start();
   const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
   logger.info({ host: config.server.host, port, models: registry.list().length, authentication: access.required }, "basalt listening");
   let closing: Promise<void> | undefined;
@@ -117,10 +134,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     port,
     url: `http://${host}:${port}`,
     registry,
+    jobs,
+    knowledgeBases,
     inFlight: () => router.inFlight,
     close(graceMs = config.server.shutdownGraceMs) {
       closing ??= (async () => {
         await listener.close(graceMs);
+        // Jobs and background ingestion write to the database: they stop before it closes.
+        await jobs.close({ graceMs });
+        await knowledgeBases.drain();
         await access.close();
         await registry.close();
         await usage.close();

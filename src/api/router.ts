@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
 import type { Logger } from "pino";
 import type { AccessControl } from "../iam/access-control.ts";
-import { OPERATIONS, type OperationName } from "../iam/actions.ts";
+import { knowledgeBaseArn, OPERATIONS, type OperationName } from "../iam/actions.ts";
 import type { Session } from "../iam/authorize.ts";
 import { BasaltError, toBasaltError } from "../spec/errors.ts";
 import { ANONYMOUS, type Principal } from "../spec/principal.ts";
@@ -25,6 +25,8 @@ export interface RouteOptions {
   operation?: OperationName;
   /** The path parameter that names the model, for operations on a model. */
   modelParam?: string;
+  /** The path parameter that names the knowledge base, for operations authorized on one (in the caller's account). */
+  knowledgeBaseParam?: string;
   /** Served without authentication (health checks). */
   public?: boolean;
 }
@@ -37,6 +39,8 @@ export interface RouterOptions {
   logContent?: boolean;
   /** Authentication and authorization; without it every request is anonymous and allowed. */
   access?: AccessControl;
+  /** The region in the ARNs of account resources (knowledge bases) the router authorizes on; default us-east-1. */
+  region?: string;
 }
 
 interface RouteStore {
@@ -45,6 +49,7 @@ interface RouteStore {
   public: boolean;
   operation?: OperationName;
   modelParam?: string;
+  knowledgeBaseParam?: string;
   /** The router authorizes before the handler: the resource is `*` or in the path. */
   routerAuthorizes: boolean;
 }
@@ -56,6 +61,7 @@ export class Router {
   private readonly bodyLimitBytes: number;
   private readonly logContent: boolean;
   readonly access: AccessControl | undefined;
+  readonly region: string;
   /** Requests being handled now; graceful shutdown waits for this to reach zero. */
   inFlight = 0;
 
@@ -64,13 +70,22 @@ export class Router {
     this.bodyLimitBytes = options.bodyLimitBytes;
     this.logContent = options.logContent ?? false;
     this.access = options.access;
+    this.region = options.region ?? "us-east-1";
   }
 
   /** Adds a route. Paths use find-my-way syntax (`/model/:modelId/converse`). */
   on(method: HTTPMethod, path: string, handler: Handler, options: RouteOptions = {}): void {
-    const { operation, modelParam } = options;
-    const routerAuthorizes = operation !== undefined && (OPERATIONS[operation].resource === "*" || modelParam !== undefined);
-    const store: RouteStore = { handler, renderError: options.renderError ?? sendBedrockError, public: options.public ?? false, operation, modelParam, routerAuthorizes };
+    const { operation, modelParam, knowledgeBaseParam } = options;
+    const routerAuthorizes = operation !== undefined && (OPERATIONS[operation].resource === "*" || modelParam !== undefined || knowledgeBaseParam !== undefined);
+    const store: RouteStore = {
+      handler,
+      renderError: options.renderError ?? sendBedrockError,
+      public: options.public ?? false,
+      operation,
+      modelParam,
+      knowledgeBaseParam,
+      routerAuthorizes,
+    };
     this.routes.on(method, path, () => undefined, store);
   }
 
@@ -119,12 +134,19 @@ export class Router {
         ctx.principal = result.session.principal;
         ctx.logFields.principal = result.session.principal.arn;
       }
-      if (store.routerAuthorizes) ctx.authorize(store.operation!, store.modelParam === undefined ? undefined : ctx.params[store.modelParam]);
+      if (store.routerAuthorizes) ctx.authorize(store.operation!, this.resourceOf(ctx, store));
       await store.handler(ctx);
       this.finish(ctx, path, store.renderError);
     } catch (error) {
       this.finish(ctx, path, store.renderError, error);
     }
+  }
+
+  /** What the path names for authorization: a model identifier, or the ARN of a knowledge base in the caller's account. */
+  private resourceOf(ctx: Context, store: RouteStore): string | undefined {
+    if (store.modelParam !== undefined) return ctx.params[store.modelParam];
+    if (store.knowledgeBaseParam !== undefined) return knowledgeBaseArn(this.region, ctx.principal.accountId, ctx.params[store.knowledgeBaseParam] ?? "");
+    return undefined;
   }
 
   /** Reads a body for `ctx`, logging it only when content logging is on. */

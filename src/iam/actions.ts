@@ -33,8 +33,14 @@ export const BEDROCK_ACTIONS = [
   "bedrock:StartIngestionJob",
   "bedrock:GetIngestionJob",
   "bedrock:ListIngestionJobs",
+  "bedrock:StopIngestionJob",
+  "bedrock:IngestKnowledgeBaseDocuments",
+  "bedrock:DeleteKnowledgeBaseDocuments",
+  "bedrock:GetKnowledgeBaseDocuments",
+  "bedrock:ListKnowledgeBaseDocuments",
   "bedrock:Retrieve",
   "bedrock:RetrieveAndGenerate",
+  "bedrock:Rerank",
   "bedrock:CreateAgent",
   "bedrock:GetAgent",
   "bedrock:ListAgents",
@@ -80,6 +86,11 @@ export function accountResourceArn(options: { region: string; accountId: string;
   return `arn:aws:bedrock:${options.region}:${options.accountId}:${options.type}/${options.id}`;
 }
 
+/** ARN of a knowledge base: `arn:aws:bedrock:<region>:<account>:knowledge-base/<id>`. */
+export function knowledgeBaseArn(region: string, accountId: string, knowledgeBaseId: string): string {
+  return accountResourceArn({ region, accountId, type: "knowledge-base", id: knowledgeBaseId });
+}
+
 /**
  * The ARN a model invocation is authorized on. Basalt resolves any identifier, ARN or not,
  * to the model id it then serves (spec/arn.ts), so authorization uses the foundation-model
@@ -95,21 +106,28 @@ export interface AuthorizationInput {
   region: string;
   /** The model id or ARN from the path or body, for model operations. */
   model?: string;
+  /** The caller's account and the knowledge base id from the path, for knowledge-base operations. */
+  accountId?: string;
+  knowledgeBaseId?: string;
   /** For the OpenAI chat route: the body asked for a stream. */
   stream?: boolean;
 }
 
 /** How one operation is authorized. */
 export interface OperationAuthorization {
-  surface: "bedrock-runtime" | "bedrock" | "openai";
+  surface: "bedrock-runtime" | "bedrock" | "bedrock-agent" | "bedrock-agent-runtime" | "openai";
   method: "GET" | "POST" | "PUT" | "DELETE";
   /** The route as registered with the router. */
   path: string;
   action: (typeof BEDROCK_ACTIONS)[number];
   /** The action when the request streams, where one route serves both. */
   streamAction?: (typeof BEDROCK_ACTIONS)[number];
-  /** `model`: the foundation-model ARN of the named model; `*`: no resource-level scoping. */
-  resource: "model" | "*";
+  /**
+   * `model`: the foundation-model ARN of the named model; `knowledge-base`: the ARN of the
+   * knowledge base the path names, in the caller's account (data-source, ingestion-job and
+   * document actions are authorized on it too, as on AWS); `*`: no resource-level scoping.
+   */
+  resource: "model" | "knowledge-base" | "*";
 }
 
 /** Every operation Basalt serves today, keyed by its Bedrock (or OpenAI) operation name. */
@@ -128,6 +146,66 @@ export const OPERATIONS = {
   GetModelInvocationLoggingConfiguration: { surface: "bedrock", method: "GET", path: "/logging/modelinvocations", action: "bedrock:GetModelInvocationLoggingConfiguration", resource: "*" },
   PutModelInvocationLoggingConfiguration: { surface: "bedrock", method: "PUT", path: "/logging/modelinvocations", action: "bedrock:PutModelInvocationLoggingConfiguration", resource: "*" },
   DeleteModelInvocationLoggingConfiguration: { surface: "bedrock", method: "DELETE", path: "/logging/modelinvocations", action: "bedrock:DeleteModelInvocationLoggingConfiguration", resource: "*" },
+  CreateKnowledgeBase: { surface: "bedrock-agent", method: "PUT", path: "/knowledgebases/", action: "bedrock:CreateKnowledgeBase", resource: "*" },
+  ListKnowledgeBases: { surface: "bedrock-agent", method: "POST", path: "/knowledgebases/", action: "bedrock:ListKnowledgeBases", resource: "*" },
+  GetKnowledgeBase: { surface: "bedrock-agent", method: "GET", path: "/knowledgebases/:knowledgeBaseId", action: "bedrock:GetKnowledgeBase", resource: "knowledge-base" },
+  UpdateKnowledgeBase: { surface: "bedrock-agent", method: "PUT", path: "/knowledgebases/:knowledgeBaseId", action: "bedrock:UpdateKnowledgeBase", resource: "knowledge-base" },
+  DeleteKnowledgeBase: { surface: "bedrock-agent", method: "DELETE", path: "/knowledgebases/:knowledgeBaseId", action: "bedrock:DeleteKnowledgeBase", resource: "knowledge-base" },
+  CreateDataSource: { surface: "bedrock-agent", method: "PUT", path: "/knowledgebases/:knowledgeBaseId/datasources/", action: "bedrock:CreateDataSource", resource: "knowledge-base" },
+  ListDataSources: { surface: "bedrock-agent", method: "POST", path: "/knowledgebases/:knowledgeBaseId/datasources/", action: "bedrock:ListDataSources", resource: "knowledge-base" },
+  GetDataSource: { surface: "bedrock-agent", method: "GET", path: "/knowledgebases/:knowledgeBaseId/datasources/:dataSourceId", action: "bedrock:GetDataSource", resource: "knowledge-base" },
+  UpdateDataSource: { surface: "bedrock-agent", method: "PUT", path: "/knowledgebases/:knowledgeBaseId/datasources/:dataSourceId", action: "bedrock:UpdateDataSource", resource: "knowledge-base" },
+  DeleteDataSource: { surface: "bedrock-agent", method: "DELETE", path: "/knowledgebases/:knowledgeBaseId/datasources/:dataSourceId", action: "bedrock:DeleteDataSource", resource: "knowledge-base" },
+  StartIngestionJob: { surface: "bedrock-agent", method: "PUT", path: "/knowledgebases/:knowledgeBaseId/datasources/:dataSourceId/ingestionjobs/", action: "bedrock:StartIngestionJob", resource: "knowledge-base" },
+  ListIngestionJobs: { surface: "bedrock-agent", method: "POST", path: "/knowledgebases/:knowledgeBaseId/datasources/:dataSourceId/ingestionjobs/", action: "bedrock:ListIngestionJobs", resource: "knowledge-base" },
+  GetIngestionJob: {
+    surface: "bedrock-agent",
+    method: "GET",
+    path: "/knowledgebases/:knowledgeBaseId/datasources/:dataSourceId/ingestionjobs/:ingestionJobId",
+    action: "bedrock:GetIngestionJob",
+    resource: "knowledge-base",
+  },
+  StopIngestionJob: {
+    surface: "bedrock-agent",
+    method: "POST",
+    path: "/knowledgebases/:knowledgeBaseId/datasources/:dataSourceId/ingestionjobs/:ingestionJobId/stop",
+    action: "bedrock:StopIngestionJob",
+    resource: "knowledge-base",
+  },
+  IngestKnowledgeBaseDocuments: {
+    surface: "bedrock-agent",
+    method: "PUT",
+    path: "/knowledgebases/:knowledgeBaseId/datasources/:dataSourceId/documents",
+    action: "bedrock:IngestKnowledgeBaseDocuments",
+    resource: "knowledge-base",
+  },
+  ListKnowledgeBaseDocuments: {
+    surface: "bedrock-agent",
+    method: "POST",
+    path: "/knowledgebases/:knowledgeBaseId/datasources/:dataSourceId/documents",
+    action: "bedrock:ListKnowledgeBaseDocuments",
+    resource: "knowledge-base",
+  },
+  GetKnowledgeBaseDocuments: {
+    surface: "bedrock-agent",
+    method: "POST",
+    path: "/knowledgebases/:knowledgeBaseId/datasources/:dataSourceId/documents/getDocuments",
+    action: "bedrock:GetKnowledgeBaseDocuments",
+    resource: "knowledge-base",
+  },
+  DeleteKnowledgeBaseDocuments: {
+    surface: "bedrock-agent",
+    method: "POST",
+    path: "/knowledgebases/:knowledgeBaseId/datasources/:dataSourceId/documents/deleteDocuments",
+    action: "bedrock:DeleteKnowledgeBaseDocuments",
+    resource: "knowledge-base",
+  },
+  Retrieve: { surface: "bedrock-agent-runtime", method: "POST", path: "/knowledgebases/:knowledgeBaseId/retrieve", action: "bedrock:Retrieve", resource: "knowledge-base" },
+  // AWS authorizes both on bedrock:RetrieveAndGenerate with no resource-level scoping; the
+  // handler authorizes Retrieve on the knowledge base the body names as well.
+  RetrieveAndGenerate: { surface: "bedrock-agent-runtime", method: "POST", path: "/retrieveAndGenerate", action: "bedrock:RetrieveAndGenerate", resource: "*" },
+  RetrieveAndGenerateStream: { surface: "bedrock-agent-runtime", method: "POST", path: "/retrieveAndGenerateStream", action: "bedrock:RetrieveAndGenerate", resource: "*" },
+  Rerank: { surface: "bedrock-agent-runtime", method: "POST", path: "/rerank", action: "bedrock:Rerank", resource: "*" },
 } as const satisfies Record<string, OperationAuthorization>;
 
 /** An operation name from {@link OPERATIONS}. */
@@ -138,6 +216,10 @@ export function authorizationFor(operation: OperationName, input: AuthorizationI
   const spec: OperationAuthorization = OPERATIONS[operation];
   const action = input.stream && spec.streamAction ? spec.streamAction : spec.action;
   if (spec.resource === "*") return { action, resource: "*" };
+  if (spec.resource === "knowledge-base") {
+    if (!input.accountId || !input.knowledgeBaseId) throw new Error(`Operation ${operation} is authorized on a knowledge base, but none was given.`);
+    return { action, resource: knowledgeBaseArn(input.region, input.accountId, input.knowledgeBaseId) };
+  }
   if (!input.model) throw new Error(`Operation ${operation} is authorized on a model, but none was given.`);
   return { action, resource: modelResourceArn(input.region, input.model) };
 }

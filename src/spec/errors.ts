@@ -58,6 +58,13 @@ export const ERROR_KINDS: Record<ErrorCode, ErrorKind> = {
   EXPIRED_TOKEN: { status: 403, retryable: false, bedrockName: "ExpiredTokenException", fault: "client" },
 };
 
+/**
+ * HTTP statuses one API surface gives some codes instead of the registry's: bedrock-agent
+ * answers ConflictException with 409 and ServiceQuotaExceededException with 402, where the
+ * control plane and runtime use 400 (bedrock-wire.md §5, §6).
+ */
+export type StatusOverrides = Partial<Record<ErrorCode, number>>;
+
 /** Options of a {@link BasaltError}. */
 export interface BasaltErrorOptions {
   cause?: unknown;
@@ -88,6 +95,12 @@ export class BasaltError extends Error {
   get kind(): ErrorKind {
     return ERROR_KINDS[this.code];
   }
+}
+
+/** The status to send for `error` on a surface with `overrides`; a status set on the error itself (413) wins. */
+export function statusFor(error: BasaltError, overrides?: StatusOverrides): number {
+  const override = overrides?.[error.code];
+  return override !== undefined && error.httpStatus === error.kind.status ? override : error.httpStatus;
 }
 
 /** Shorthand for a ValidationException naming the offending field. */
