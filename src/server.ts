@@ -19,6 +19,7 @@ import { JobQueue } from "./jobs/job-queue.ts";
 import { IngestionJobs } from "./kb/store/ingestion-jobs.ts";
 import { KnowledgeBaseService } from "./kb/store/knowledge-base-service.ts";
 import { KnowledgeBaseStore } from "./kb/store/knowledge-base-store.ts";
+import { KnowledgeBasePipeline } from "./kb/ingestion/pipeline.ts";
 import { createProviders } from "./models/providers/index.ts";
 import { ModelRegistry } from "./models/registry.ts";
 import { createUsageServices, type UsageServices } from "./usage/services.ts";
@@ -96,12 +97,23 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw error;
   }
   access.start();
-  const jobs = new JobQueue({ db, onError: (err) => logger.error({ err }, "job queue error") });
+  const jobs = new JobQueue({
+    db,
+    concurrency: config.jobs.concurrency,
+    leaseMs: config.jobs.leaseSeconds * 1000,
+    onError: (err) => logger.error({ err }, "job queue error"),
+  });
+  const kbStore = new KnowledgeBaseStore({ db });
+  const pipeline = new KnowledgeBasePipeline({ config, registry, store: kbStore, logger });
+  const ingestionJobs = new IngestionJobs({ db, queue: jobs });
   const knowledgeBases = new KnowledgeBaseService({
-    store: new KnowledgeBaseStore({ db }),
-    jobs: new IngestionJobs({ db, queue: jobs }),
+    store: kbStore,
+    jobs: ingestionJobs,
+    ingestor: pipeline.ingestor,
+    lifecycle: pipeline.lifecycle,
     onError: (err, what) => logger.error({ err }, `knowledge bases: ${what}`),
   });
+  pipeline.register(jobs);
   const deps: ApiDeps = { config, registry, logger, usage, knowledgeBases };
   const router = new Router({ logger, bodyLimitBytes: config.server.bodyLimitBytes, logContent: config.logging.logContent, access, region: config.region });
   router.on("GET", "/healthz", (ctx) => sendJson(ctx.res, 200, { status: "ok", models: registry.list().length }), { public: true });
@@ -127,6 +139,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw error;
   }
   jobs.start();
+  pipeline.startSchedule(ingestionJobs, () => kbStore.allS3DataSources());
   const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
   logger.info({ host: config.server.host, port, models: registry.list().length, authentication: access.required }, "basalt listening");
   let closing: Promise<void> | undefined;
@@ -143,6 +156,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         // Jobs and background ingestion write to the database: they stop before it closes.
         await jobs.close({ graceMs });
         await knowledgeBases.drain();
+        await pipeline.close();
         await access.close();
         await registry.close();
         await usage.close();

@@ -270,6 +270,16 @@ export const configSchema = z
       .optional(),
     quotas: quotasSchema.optional(),
     knowledgeBases: knowledgeBasesSchema,
+    /** The durable job queue (ingestion now; customization, evaluation, batch inference later). */
+    jobs: z
+      .object({
+        /** Jobs this node runs at once. */
+        concurrency: z.number().int().positive().default(2),
+        /** How long a claim lasts without a heartbeat; a dead node's jobs are taken over after it. */
+        leaseSeconds: z.number().positive().default(30),
+      })
+      .strict()
+      .default({ concurrency: 2, leaseSeconds: 30 }),
     /** Model access of new accounts, as on Bedrock's model-access page: models an account has not set follow it. */
     modelAccess: z
       .object({ default: z.enum(["enabled", "disabled"]).default("enabled") })

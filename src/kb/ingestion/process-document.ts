@@ -51,8 +51,7 @@ export interface ProcessedDocument {
 /** Parses, chunks and embeds one document. Throws on a bad document; the caller records why. */
 export async function processDocument(input: DocumentInput, deps: ProcessDeps): Promise<ProcessedDocument> {
   const parsed = await deps.parser.parse({ bytes: input.bytes, fileName: input.fileName }, { ocr: deps.ocr, signal: deps.signal });
-  const embedForChunking = async (texts: string[]) =>
-    (await embedTexts(deps.embedding, texts, { purpose: "document", signal: deps.signal })).vectors.map((v) => Array.from(v));
+  const embedForChunking = async (texts: string[]) => (await embedTexts(deps.embedding, texts, { purpose: "document", signal: deps.signal })).vectors;
   const chunks = await chunkDocument(parsed, deps.chunking, { embed: embedForChunking, signal: deps.signal });
   const prefix = input.sidecar?.forEmbedding.length ? `${input.sidecar.forEmbedding.join("\n")}\n\n` : "";
   const { vectors, inputTokens } = await embedTexts(

@@ -8,7 +8,9 @@
 // attempt. Records carry the job that wrote them, so a resumed attempt neither redoes nor
 // recounts what the crashed attempt finished.
 import type { JobContext } from "../../jobs/job.ts";
+import { BasaltError } from "../../spec/errors.ts";
 import type { ChunkingConfiguration } from "../chunking/chunking-config.ts";
+import { INGESTION_JOB_TYPE, type IngestionJobPayload, type IngestionJobResult } from "../store/ingestion-jobs.ts";
 import type { DocumentParser } from "../parsing/document-parser.ts";
 import type { IndexTarget, KnowledgeBaseIndexes } from "./indexes.ts";
 import { processDocument } from "./process-document.ts";
@@ -16,17 +18,13 @@ import { isSidecar, parseSidecar, sidecarKey, type SidecarMetadata } from "./sid
 import { bucketFromArn } from "./sources/resolve-source.ts";
 import { SourceError, type DocumentSource, type SourceObject } from "./sources/source.ts";
 
-/** The job type of a data source sync. */
-export const INGESTION_JOB_TYPE = "kb.ingestion";
+export { INGESTION_JOB_TYPE };
 
 /** A sync job's payload. */
-export interface IngestionPayload {
-  knowledgeBaseId: string;
-  dataSourceId: string;
-}
+export type IngestionPayload = IngestionJobPayload;
 
 /** A sync job's result. */
-export interface IngestionResult {
+export interface IngestionResult extends IngestionJobResult {
   failureReasons: string[];
 }
 
@@ -103,9 +101,12 @@ export async function runSync(context: JobContext<IngestionPayload>, deps: SyncD
   const { knowledgeBaseId, dataSourceId } = payload;
   const kb = await deps.store.knowledgeBase(accountId, knowledgeBaseId);
   const ds = await deps.store.dataSource(accountId, knowledgeBaseId, dataSourceId);
-  if (!kb || !ds) throw new Error(`the ${kb ? "data source" : "knowledge base"} no longer exists`);
+  // Errors that will not change on retry are BasaltErrors that are not retryable: the job fails at once.
+  if (!kb || !ds) throw new BasaltError("NOT_FOUND", `the ${kb ? "data source" : "knowledge base"} no longer exists`);
   const s3 = ds.dataSourceConfiguration.s3Configuration;
-  if (ds.dataSourceConfiguration.type !== "S3" || !s3) throw new Error(`data sources of type ${ds.dataSourceConfiguration.type} are not synced; ingest their documents directly`);
+  if (ds.dataSourceConfiguration.type !== "S3" || !s3) {
+    throw new BasaltError("VALIDATION", `data sources of type ${ds.dataSourceConfiguration.type} are not synced; ingest their documents directly`);
+  }
   const open = await deps.indexes.open(kb);
   const source = deps.openSource(bucketFromArn(s3.bucketArn));
   // A resumed attempt keeps what the crashed one counted, except scanning, which starts over.
@@ -125,7 +126,10 @@ export async function runSync(context: JobContext<IngestionPayload>, deps: SyncD
         else objects.set(object.key, object);
       }
     } catch (error) {
-      if (error instanceof SourceError) throw new Error(`${error.message}; nothing was changed`, { cause: error });
+      if (error instanceof SourceError) {
+        const message = `${error.message}; nothing was changed`;
+        throw error.permanent ? new BasaltError("NOT_FOUND", message, { cause: error }) : new Error(message, { cause: error });
+      }
       throw error;
     }
     const known = new Map((await deps.store.documents(accountId, knowledgeBaseId, dataSourceId)).map((d) => [d.documentId, d]));

@@ -131,3 +131,9 @@ export async function deleteDataSource(db: Queryable, ref: DataSourceRef): Promi
   ]);
   return changes === 1;
 }
+
+/** Every S3 data source of every account (the sync schedule's work list). */
+export async function listAllS3DataSources(db: Queryable): Promise<DataSourceRecord[]> {
+  const rows = await db.query<Row>("SELECT * FROM kb_data_sources ORDER BY account_id, knowledge_base_id, id");
+  return rows.map(toDataSource).filter((ds) => ds.configuration.type === "S3");
+}

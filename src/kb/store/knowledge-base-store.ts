@@ -189,6 +189,11 @@ export class KnowledgeBaseStore {
     }
   }
 
+  /** Every S3 data source of every account, for the sync schedule (the one read across accounts). */
+  allS3DataSources(): Promise<DataSourceRecord[]> {
+    return dataSources.listAllS3DataSources(this.db);
+  }
+
   /** Replaces a data source's updatable fields; a name another one has is a ConflictException. */
   async updateDataSource(ref: DataSourceRef, fields: DataSourceInput): Promise<DataSourceRecord> {
     return this.db.transaction(async (tx) => {

@@ -22,7 +22,7 @@ export class FolderSource implements DocumentSource {
       base = await realpath(this.root);
       if (!(await stat(base)).isDirectory()) throw new Error("not a directory");
     } catch {
-      throw new SourceError(`the ${this.description} does not exist`);
+      throw new SourceError(`the ${this.description} does not exist`, { permanent: true });
     }
     const wanted = (key: string) => prefixes.length === 0 || prefixes.some((p) => key.startsWith(p));
     const files: SourceObject[] = [];

@@ -28,7 +28,8 @@ export class S3Source implements DocumentSource {
       } catch (error) {
         if (signal?.aborted) throw error;
         const message = error instanceof Error ? error.message : String(error);
-        throw new SourceError(/does not exist/.test(message) ? `the ${this.description} does not exist` : `listing the ${this.description} failed: ${message}`, { cause: error });
+        const missing = /does not exist/.test(message);
+        throw new SourceError(missing ? `the ${this.description} does not exist` : `listing the ${this.description} failed: ${message}`, { cause: error, permanent: missing });
       }
     }
   }

@@ -28,8 +28,11 @@ export interface DocumentSource {
 
 /** The whole source failed (a missing bucket, refused credentials): the sync fails with this reason. */
 export class SourceError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** True when retrying cannot help (the bucket does not exist), false for outages. */
+  readonly permanent: boolean;
+  constructor(message: string, options?: { cause?: unknown; permanent?: boolean }) {
     super(message, options);
     this.name = "SourceError";
+    this.permanent = options?.permanent ?? false;
   }
 }
