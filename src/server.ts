@@ -6,6 +6,9 @@ import { pino, type Logger } from "pino";
 import { registerBedrockRoutes } from "./api/bedrock/routes.ts";
 import { registerBedrockRuntimeRoutes } from "./api/bedrock-runtime/routes.ts";
 import { registerBedrockAgentRoutes } from "./api/bedrock-agent/routes.ts";
+import { registerBedrockAgentRuntimeRoutes } from "./api/bedrock-agent-runtime/routes.ts";
+import { DbRagSessionStore } from "./kb/generation/session-store.ts";
+import { closeLlamaRerankers } from "./kb/retrieval/llama-reranker.ts";
 import { registerOpenAiRoutes } from "./api/openai/routes.ts";
 import type { ApiDeps } from "./api/deps.ts";
 import { sendJson } from "./api/protocol/http.ts";
@@ -122,6 +125,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   registerOpenAiRoutes(router, deps);
   registerUsageRoutes(router, deps);
   registerBedrockAgentRoutes(router, deps);
+  registerBedrockAgentRuntimeRoutes(router, { ...deps, openKnowledgeBases: pipeline, sessions: new DbRagSessionStore({ db, encryption }), parser: pipeline.parser });
   const listener = new DualProtocolListener({
     handler: router.handle,
     logger,
@@ -157,6 +161,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         await jobs.close({ graceMs });
         await knowledgeBases.drain();
         await pipeline.close();
+        await closeLlamaRerankers();
         await access.close();
         await registry.close();
         await usage.close();

@@ -89,6 +89,7 @@ describeEachEngine("knowledge-base control plane", (target) => {
   before(async () => {
     server = await startTestServer({ database: { url: target.url() }, embeddedDefaults: false, models: MODELS });
     client = agent(server);
+    // The real sync (tested in kb-ingestion.test.ts) is replaced by a gated one, so jobs can be held running.
     server.jobs.register<IngestionJobPayload, unknown>(INGESTION_JOB_TYPE, async (ctx: JobContext<IngestionJobPayload>) => {
       await ctx.progress({ counters: { numberOfDocumentsScanned: 4, numberOfNewDocumentsIndexed: 3, numberOfDocumentsFailed: 1 } });
       await new Promise<void>((resolve) => {
@@ -97,7 +98,7 @@ describeEachEngine("knowledge-base control plane", (target) => {
       });
       if (ctx.signal.aborted) throw ctx.signal.reason;
       return { failureReasons: ["s3://docs/broken.pdf: the PDF is malformed"] };
-    });
+    }, { replace: true });
     // Direct ingestion: the pipeline's part, reduced to recording each document as indexed.
     const store = server.knowledgeBases.store;
     server.knowledgeBases.ingestor = {
@@ -217,7 +218,8 @@ describeEachEngine("knowledge-base control plane", (target) => {
       /embedded vector store \(omit storageConfiguration\) and RDS/,
     );
     await invalid({ ...kbInput("x"), storageConfiguration: { type: "RDS", rdsConfiguration: { resourceArn: "arn:aws:rds:us-east-1:000000000000:cluster:kb" } } }, "storageConfiguration.rdsConfiguration.credentialsSecretArn");
-    // A complete RDS configuration is accepted and returned as given.
+    // A complete RDS configuration names a database the server's configuration must map (the
+    // request never picks a connection): unmapped, it is refused. kb-pgvector.test.ts serves one.
     const rdsConfiguration = {
       resourceArn: "arn:aws:rds:us-east-1:000000000000:cluster:kb",
       credentialsSecretArn: "arn:aws:secretsmanager:us-east-1:000000000000:secret:kb-AbCdEf",
@@ -225,8 +227,12 @@ describeEachEngine("knowledge-base control plane", (target) => {
       tableName: "bedrock_integration.bedrock_kb",
       fieldMapping: { primaryKeyField: "id", vectorField: "embedding", textField: "chunks", metadataField: "metadata" },
     };
-    const rds = await client.send(new CreateKnowledgeBaseCommand(kbInput("on-rds", { storageConfiguration: { type: "RDS", rdsConfiguration } })));
-    assert.deepEqual(rds.knowledgeBase!.storageConfiguration, { type: "RDS", rdsConfiguration });
+    await refused(
+      client.send(new CreateKnowledgeBaseCommand(kbInput("on-rds", { storageConfiguration: { type: "RDS", rdsConfiguration } }))),
+      "ValidationException",
+      400,
+      /No database is configured for arn:aws:rds:us-east-1:000000000000:cluster:kb; add it under knowledgeBases\.rds/,
+    );
     await refused(client.send(new GetKnowledgeBaseCommand({ knowledgeBaseId: "not-an-id" })), "ValidationException", 400, /'knowledgeBaseId'/);
     await refused(client.send(new GetKnowledgeBaseCommand({ knowledgeBaseId: "ABCDEFGHIJ" })), "ResourceNotFoundException", 404, /ABCDEFGHIJ does not exist/);
     await refused(client.send(new ListKnowledgeBasesCommand({ maxResults: 1001 })), "ValidationException", 400, /'maxResults'/);

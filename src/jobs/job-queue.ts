@@ -36,6 +36,8 @@ export interface JobQueueOptions {
 export interface RegisterOptions {
   /** Attempts of this type's jobs unless their creator says otherwise. */
   maxAttempts?: number;
+  /** Replace the handler already registered for the type (a test standing in for the real one). */
+  replace?: boolean;
 }
 
 /** Options of {@link JobQueue.create}. */
@@ -96,7 +98,7 @@ export class JobQueue {
 
   /** Registers the handler of a job type; only registered types are claimed by this worker. */
   register<P, R>(type: string, handler: JobHandler<P, R>, options: RegisterOptions = {}): void {
-    if (this.#handlers.has(type)) throw new Error(`A handler for job type ${type} is already registered.`);
+    if (this.#handlers.has(type) && !options.replace) throw new Error(`A handler for job type ${type} is already registered.`);
     this.#handlers.set(type, { handler: handler as JobHandler, options });
     this.#nudge();
   }

@@ -1,8 +1,11 @@
 // The shape every parser produces and every chunker consumes: a document as structural blocks
 // in reading order, each knowing its page (where the format has pages) and the headings above it.
 
-/** Formats a knowledge base ingests, by the file extension Bedrock accepts. */
-export const DOCUMENT_FORMATS = ["txt", "md", "html", "pdf", "doc", "docx", "csv", "xls", "xlsx"] as const;
+/**
+ * Formats a knowledge base ingests, by file extension: the ones Bedrock accepts, then images,
+ * which are read only through OCR (when the data source's parsing configuration asks for it).
+ */
+export const DOCUMENT_FORMATS = ["txt", "md", "html", "pdf", "doc", "docx", "csv", "xls", "xlsx", "png", "jpg", "jpeg", "tif", "tiff"] as const;
 export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
 
 /** One structural piece of a parsed document. */

@@ -1,0 +1,41 @@
+// The bi-encoder re-scorer: any embedding model of the catalog used as a reranker, scoring each
+// document by the cosine similarity of its vector to the query's. It reads query and document
+// apart, so it is weaker than a cross-encoder; it exists so reranking works with the offline
+// default model and with any embedding model a deployment already serves.
+import type { EmbeddingModel } from "../../spec/model.ts";
+import { embedTexts } from "../embedding/embed-batched.ts";
+import type { Reranker, RerankScores } from "./reranker.ts";
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  const norm = Math.sqrt(na) * Math.sqrt(nb);
+  return norm === 0 ? 0 : dot / norm;
+}
+
+/** An embedding model scoring documents by cosine similarity (clamped to [0, 1]). */
+export class EmbeddingReranker implements Reranker {
+  readonly kind = "bi-encoder" as const;
+
+  constructor(
+    readonly modelId: string,
+    private readonly model: EmbeddingModel,
+  ) {}
+
+  async score(query: string, documents: readonly string[], options: { signal?: AbortSignal } = {}): Promise<RerankScores> {
+    const [q, d] = await Promise.all([
+      embedTexts(this.model, [query], { purpose: "query", signal: options.signal }),
+      embedTexts(this.model, documents, { purpose: "document", signal: options.signal }),
+    ]);
+    const queryVector = q.vectors[0]!;
+    // Negative similarity means unrelated, not "less than irrelevant": Bedrock's scores are in [0, 1].
+    const scores = d.vectors.map((v) => Math.min(1, Math.max(0, cosine(queryVector, v))));
+    return { scores, inputTokens: q.inputTokens + d.inputTokens };
+  }
+}
