@@ -148,7 +148,7 @@ describe("basalt kb", () => {
       final = await job(server.url);
     }
     assert.equal(final.status, "COMPLETE");
-    assert.equal(final.statistics.numberOfNewDocumentsIndexed + final.statistics.numberOfDocumentsFailed, count);
+    assert.equal((final.statistics.numberOfNewDocumentsIndexed ?? 0) + (final.statistics.numberOfDocumentsFailed ?? 0), count);
     assert.equal(final.statistics.numberOfDocumentsFailed, 0);
 
     // A second sync finds nothing to do.

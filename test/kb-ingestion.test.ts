@@ -95,6 +95,7 @@ describe("knowledge-base ingestion", () => {
         buckets: {
           "folder-docs": { folder },
           "kb-docs": { s3: { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, accessKeyId: "env::BASALT_TEST_S3_KEY", secretAccessKey: "env::BASALT_TEST_S3_SECRET" } },
+          "kb-other-account": { folder, accounts: ["111111111111"] },
           "kb-missing": { s3: { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, accessKeyId: "env::BASALT_TEST_S3_KEY", secretAccessKey: "env::BASALT_TEST_S3_SECRET" } },
         },
       },
@@ -197,6 +198,13 @@ describe("knowledge-base ingestion", () => {
     for (const doc of bad) assert.ok(reasons.some((r) => r.includes(doc.fileName) && r.includes(doc.message)), `${doc.fileName}: ${doc.message} in ${JSON.stringify(reasons)}`);
     assert.ok(reasons.some((r) => r.includes("tagged.txt") && /not valid JSON/.test(r)));
     assert.ok((await retrieveText(runtime, kb.knowledgeBaseId, "How much does the Basilisk pump move?")).some((p) => p.includes("nine hundred litres")));
+  });
+
+  it("refuses a bucket the configuration keeps for other accounts", async () => {
+    const kb = await knowledgeBaseOn(agent, "other-kb", "kb-other-account");
+    const job = await kb.sync();
+    assert.equal(job.status, "FAILED");
+    assert.match((job.failureReasons ?? []).join(" "), /The bucket kb-other-account is not available to account 000000000000/);
   });
 
   it("fails the job with a reason when the bucket does not exist", async () => {

@@ -172,9 +172,18 @@ const s3SourceSchema = z
  */
 const knowledgeBasesSchema = z
   .object({
-    /** Buckets by name: `{ folder: "/srv/docs" }` or `{ s3: { endpoint, … } }`. */
+    /**
+     * Buckets by name: `{ folder: "/srv/docs" }` or `{ s3: { endpoint, … } }`, and optionally
+     * `accounts: ["123456789012"]`, the only accounts that may read it (default: every account).
+     */
     buckets: z
-      .record(s3BucketName, z.union([z.object({ folder: z.string().min(1) }).strict(), z.object({ s3: s3SourceSchema }).strict()]))
+      .record(
+        s3BucketName,
+        z.union([
+          z.object({ folder: z.string().min(1), accounts: z.array(z.string().regex(/^\d{12}$/)).optional() }).strict(),
+          z.object({ s3: s3SourceSchema, accounts: z.array(z.string().regex(/^\d{12}$/)).optional() }).strict(),
+        ]),
+      )
       .default({}),
     /** Where buckets not listed above are read from when no `<dataDir>/buckets/<bucket>` folder exists. */
     s3: s3SourceSchema.optional(),

@@ -61,7 +61,7 @@ async function prepareTurn(deps: AgentRuntimeDeps, ctx: RequestContext, body: Ob
     passages = await loadExternalPassages(
       source.sources,
       rag.question,
-      { parser: deps.parser, openSource: (bucket) => resolveSource(deps.config, bucket), maxDocumentBytes: deps.config.knowledgeBases.maxDocumentBytes, signal: ctx.signal },
+      { parser: deps.parser, openSource: (bucket) => resolveSource(deps.config, bucket, ctx.principal.accountId), maxDocumentBytes: deps.config.knowledgeBases.maxDocumentBytes, signal: ctx.signal },
       { maxChars: budget },
     );
   }

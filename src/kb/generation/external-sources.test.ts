@@ -29,7 +29,7 @@ before(async () => {
   await writeFile(join(dir, "shelf", "reports", "annual.pdf"), pdf);
   config = parseConfig({ dataDir: dir, knowledgeBases: { buckets: { "team-docs": { folder: join(dir, "shelf") } } } });
   parser = createDocumentParser();
-  deps = { parser, openSource: (bucket) => resolveSource(config, bucket), maxDocumentBytes: 1024 * 1024 };
+  deps = { parser, openSource: (bucket) => resolveSource(config, bucket, "000000000000"), maxDocumentBytes: 1024 * 1024 };
 });
 
 after(async () => {

@@ -40,7 +40,7 @@ export interface DirectIngestorDeps {
   store: KnowledgeBaseStore;
   indexes: KnowledgeBaseIndexes;
   parser: DocumentParser;
-  openSource: (bucket: string) => DocumentSource;
+  openSource: (bucket: string, accountId: string) => DocumentSource;
   maxDocumentBytes: number;
 }
 
@@ -57,10 +57,10 @@ export class DirectIngestor implements DocumentIngestor {
     for (const document of documents) {
       await store.setDocumentStatus(target, [document.documentId], { status: "IN_PROGRESS" });
       try {
-        const { bytes, fileName, location } = await this.#content(document);
+        const { bytes, fileName, location } = await this.#content(document, target.accountId);
         if (bytes.byteLength === 0) throw new Error("the document is empty (0 bytes)");
         if (bytes.byteLength > this.deps.maxDocumentBytes) throw new Error(`the document is ${bytes.byteLength} bytes; the limit is ${this.deps.maxDocumentBytes}`);
-        const sidecar = await this.#metadata(document);
+        const sidecar = await this.#metadata(document, target.accountId);
         const processed = await processDocument(
           { documentId: document.documentId, sourceUri: location, dataSourceId: target.dataSourceId, fileName, bytes, sidecar },
           { parser: this.deps.parser, embedding: open.embedding, dimensions: open.dimensions, chunking: sync.vectorIngestionConfiguration?.chunkingConfiguration, ocr: wantsOcr(sync) },
@@ -83,7 +83,7 @@ export class DirectIngestor implements DocumentIngestor {
     await store.deleteDocuments(target, documentIds);
   }
 
-  async #content(document: ValidatedDocument): Promise<{ bytes: Uint8Array; fileName: string; location: string }> {
+  async #content(document: ValidatedDocument, accountId: string): Promise<{ bytes: Uint8Array; fileName: string; location: string }> {
     const content = document.content;
     const name = document.documentId.replace(/[^\w.-]+/g, "_");
     switch (content.type) {
@@ -95,21 +95,21 @@ export class DirectIngestor implements DocumentIngestor {
       }
       case "S3": {
         const { bucket, key } = s3Parts(content.uri);
-        return { bytes: await this.#read(bucket, key), fileName: key.slice(key.lastIndexOf("/") + 1), location: content.uri };
+        return { bytes: await this.#read(bucket, key, accountId), fileName: key.slice(key.lastIndexOf("/") + 1), location: content.uri };
       }
     }
   }
 
-  async #metadata(document: ValidatedDocument): Promise<SidecarMetadata | undefined> {
+  async #metadata(document: ValidatedDocument, accountId: string): Promise<SidecarMetadata | undefined> {
     const metadata = document.metadata;
     if (!metadata) return undefined;
     if (metadata.type === "IN_LINE_ATTRIBUTE") return { attributes: metadata.attributes, forEmbedding: [] };
     const { bucket, key } = s3Parts(metadata.uri);
-    return parseSidecar(await this.#read(bucket, key), key);
+    return parseSidecar(await this.#read(bucket, key, accountId), key);
   }
 
-  async #read(bucket: string, key: string): Promise<Buffer> {
-    const source = this.deps.openSource(bucket);
+  async #read(bucket: string, key: string, accountId: string): Promise<Buffer> {
+    const source = this.deps.openSource(bucket, accountId);
     try {
       return await source.read(key);
     } finally {

@@ -87,7 +87,7 @@ export class KnowledgeBasePipeline {
     const { config, registry, store } = options;
     this.indexes = new KnowledgeBaseIndexes({ config, registry });
     this.parser = createDocumentParser({ maxBytes: config.knowledgeBases.maxDocumentBytes });
-    const openSource = (bucket: string) => resolveSource(config, bucket);
+    const openSource = (bucket: string, accountId: string) => resolveSource(config, bucket, accountId);
     this.ingestor = new DirectIngestor({ store, indexes: this.indexes, parser: this.parser, openSource, maxDocumentBytes: config.knowledgeBases.maxDocumentBytes });
     this.lifecycle = {
       onKnowledgeBaseCreated: async (kb) => {
@@ -102,11 +102,12 @@ export class KnowledgeBasePipeline {
   /** Registers the sync job type on the queue. */
   register(queue: JobQueue): void {
     const { config, store, logger } = this.options;
+    const openSource = (bucket: string, accountId: string) => resolveSource(config, bucket, accountId);
     const deps = {
       store: syncStore(store),
       indexes: this.indexes,
       parser: this.parser,
-      openSource: (bucket: string) => resolveSource(config, bucket),
+      openSource,
       maxDocumentBytes: config.knowledgeBases.maxDocumentBytes,
     };
     queue.register<IngestionPayload, IngestionResult>(INGESTION_JOB_TYPE, async (context) => {

@@ -70,7 +70,7 @@ export interface SyncDeps {
   store: SyncStore;
   indexes: KnowledgeBaseIndexes;
   parser: DocumentParser;
-  openSource: (bucket: string) => DocumentSource;
+  openSource: (bucket: string, accountId: string) => DocumentSource;
   maxDocumentBytes: number;
   /** Told of each document as it is done (for logs and progress bars). */
   onDocument?: (event: { documentId: string; outcome: "new" | "modified" | "metadata" | "failed" | "unchanged" | "deleted" }) => void;
@@ -108,7 +108,7 @@ export async function runSync(context: JobContext<IngestionPayload>, deps: SyncD
     throw new BasaltError("VALIDATION", `data sources of type ${ds.dataSourceConfiguration.type} are not synced; ingest their documents directly`);
   }
   const open = await deps.indexes.open(kb);
-  const source = deps.openSource(bucketFromArn(s3.bucketArn));
+  const source = deps.openSource(bucketFromArn(s3.bucketArn), accountId);
   // A resumed attempt keeps what the crashed one counted, except scanning, which starts over.
   const stats: IngestionStatistics = { ...ZERO, ...(job.progress.counters as Partial<IngestionStatistics>), numberOfDocumentsScanned: 0, numberOfMetadataDocumentsScanned: 0 };
   let lastReport = 0;

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../../../config/schema.ts";
 import { resolveSecret } from "../../../config/secrets.ts";
-import { validation } from "../../../spec/errors.ts";
+import { BasaltError, validation } from "../../../spec/errors.ts";
 import { FolderSource } from "./folder-source.ts";
 import { S3Source } from "./s3-source.ts";
 import { SourceError, type DocumentSource } from "./source.ts";
@@ -30,9 +30,15 @@ function s3Source(bucket: string, settings: S3Settings): S3Source {
   return new S3Source(bucket, { endpoint: settings.endpoint, region: settings.region, forcePathStyle: settings.forcePathStyle, credentials });
 }
 
-/** Opens the source of `bucket` under this configuration. */
-export function resolveSource(config: Pick<Config, "dataDir" | "knowledgeBases">, bucket: string): DocumentSource {
+/**
+ * Opens the source of `bucket` for `accountId` under this configuration. A listed bucket with an
+ * `accounts` list is readable by those accounts only (AccessDeniedException for the others).
+ */
+export function resolveSource(config: Pick<Config, "dataDir" | "knowledgeBases">, bucket: string, accountId: string): DocumentSource {
   const listed = config.knowledgeBases.buckets[bucket];
+  if (listed?.accounts && !listed.accounts.includes(accountId)) {
+    throw new BasaltError("ACCESS_DENIED", `The bucket ${bucket} is not available to account ${accountId}.`);
+  }
   if (listed) return "folder" in listed ? new FolderSource(listed.folder, bucket) : s3Source(bucket, listed.s3);
   const folder = join(config.dataDir, "buckets", bucket);
   if (existsSync(folder) || !config.knowledgeBases.s3) return new FolderSource(folder, bucket);
