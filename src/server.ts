@@ -28,6 +28,7 @@ import { ModelRegistry } from "./models/registry.ts";
 import { createUsageServices, type UsageServices } from "./usage/services.ts";
 import { registerUsageRoutes } from "./api/usage/routes.ts";
 import { modelIdFromIdentifier } from "./spec/arn.ts";
+import { replayGuardFor } from "./iam/db-replay-cache.ts";
 import { openEncryption } from "./store/crypto/open-encryption.ts";
 import { databaseOptionsFromConfig, openDatabase } from "./store/db/open-database.ts";
 import { migrate } from "./store/db/migrate.ts";
@@ -67,11 +68,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const logger = options.logger ?? createLogger(config);
   mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase({ ...databaseOptionsFromConfig(config), onIdleError: (err) => logger.warn({ err }, "database connection error") });
-  const encryption = await openEncryption({ dataDir: config.dataDir }).catch(async (error: unknown) => {
+  // On PostgreSQL the wrapped data keys live in the database (first used after the migration below).
+  const encryption = await openEncryption({
+    dataDir: config.dataDir,
+    db,
+    onKeyConflict: (ref) => logger.error(ref, "a data key in <dataDir>/keys differs from the one all nodes share; what this node sealed with it is unreadable"),
+  }).catch(async (error: unknown) => {
     await db.close();
     throw error;
   });
+  // Accepted SigV4 signatures: shared by every node on PostgreSQL, in memory on SQLite.
+  const replayGuard = replayGuardFor(db, { onError: (err) => logger.warn({ err }, "could not sweep the SigV4 replay table") });
   const releaseStores = async () => {
+    await replayGuard.close?.();
     encryption.close();
     await db.close();
   };
@@ -90,9 +99,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       // Policies and model access name the model actually served, whatever alias or ARN was used.
       resolveModel: (identifier) => registry.find(identifier)?.entry.id ?? modelIdFromIdentifier(identifier),
       logger,
+      replayGuard,
     });
     await access.refresh();
-    usage = await createUsageServices({ config, db, logger });
+    usage = await createUsageServices({ config, db, logger, encryption });
     registry = new ModelRegistry({ providers: createProviders(), context: { config, logger } });
   } catch (error) {
     await usage?.close();
@@ -102,6 +112,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   access.start();
   const jobs = new JobQueue({
     db,
+    encryption,
     concurrency: config.jobs.concurrency,
     leaseMs: config.jobs.leaseSeconds * 1000,
     onError: (err) => logger.error({ err }, "job queue error"),

@@ -1,7 +1,8 @@
 // Model invocation logging end to end on the real server: Bedrock's Get/Put/Delete
 // ModelInvocationLoggingConfiguration through @aws-sdk/client-bedrock, model calls through
-// @aws-sdk/client-bedrock-runtime, records read back from the data directory's JSON Lines and
-// from a real local S3 server (s3rver), where the server delivers a batch every 5 s.
+// @aws-sdk/client-bedrock-runtime, records read back from the data directory's encrypted JSON
+// Lines (decrypted with its key file, as `basalt usage logs` does) and from a real local S3
+// server (s3rver), where the server delivers a batch every 5 s.
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,6 +18,9 @@ import {
 } from "@aws-sdk/client-bedrock";
 import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand } from "@aws-sdk/client-bedrock-runtime";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import type { EnvelopeEncryption } from "../src/store/crypto/envelope-encryption.ts";
+import { openEncryption } from "../src/store/crypto/open-encryption.ts";
+import { readInvocationLogs } from "../src/usage/invocation-log-files.ts";
 import type { InvocationLogRecord } from "../src/usage/invocation-log-writer.ts";
 import { startLocalS3, type LocalS3 } from "./helpers/s3.ts";
 import { DUMMY_CREDENTIALS } from "./helpers/server.ts";
@@ -35,9 +39,13 @@ describe("model invocation logging", () => {
   let runtime: BedrockRuntimeClient;
   let control: BedrockClient;
   let logFile: string;
+  let encryption: EnvelopeEncryption;
 
-  const fileRecords = (): InvocationLogRecord[] =>
-    existsSync(logFile) ? readFileSync(logFile, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as InvocationLogRecord) : [];
+  const fileRecords = async (): Promise<InvocationLogRecord[]> => {
+    const records: InvocationLogRecord[] = [];
+    for await (const record of readInvocationLogs({ dir: join(server.dataDir, "invocation-logs"), encryption })) records.push(record);
+    return records;
+  };
   const converse = (text: string, modelId = "mock.echo") => runtime.send(new ConverseCommand({ modelId, messages: [{ role: "user", content: [{ text }] }] }));
   const put = (loggingConfig: LoggingConfig) => control.send(new PutModelInvocationLoggingConfigurationCommand({ loggingConfig }));
 
@@ -73,7 +81,8 @@ describe("model invocation logging", () => {
         secretAccessKey: "env::BASALT_TEST_LOG_S3_SECRET",
       },
     });
-    logFile = join(server.dataDir, "invocation-logs", ACCOUNT, "us-east-1", `${new Date().toISOString().slice(0, 10)}.jsonl`);
+    logFile = join(server.dataDir, "invocation-logs", ACCOUNT, "us-east-1", `${new Date().toISOString().slice(0, 10)}.jsonl.enc`);
+    encryption = await openEncryption({ dataDir: server.dataDir });
     const config = { endpoint: server.url, region: "us-east-1", credentials: DUMMY_CREDENTIALS, maxAttempts: 1 };
     runtime = new BedrockRuntimeClient(config);
     control = new BedrockClient(config);
@@ -81,6 +90,7 @@ describe("model invocation logging", () => {
   after(async () => {
     runtime?.destroy();
     control?.destroy();
+    encryption?.close();
     await server?.stop();
     await s3?.close();
   });
@@ -112,7 +122,7 @@ describe("model invocation logging", () => {
     await put({ textDataDeliveryEnabled: false });
     assert.deepEqual((await control.send(new GetModelInvocationLoggingConfigurationCommand({}))).loggingConfig, { textDataDeliveryEnabled: false });
     const out = await converse(SECRET_PROMPT);
-    const [record] = await waitFor(() => (fileRecords().length ? fileRecords() : undefined), "a log record");
+    const [record] = await waitFor(async () => ((await fileRecords()).length ? fileRecords() : undefined), "a log record");
     assert.equal(record!.schemaType, "ModelInvocationLog");
     assert.equal(record!.operation, "Converse");
     assert.equal(record!.modelId, "mock.echo");
@@ -129,8 +139,10 @@ describe("model invocation logging", () => {
     let streamedOutputTokens: number | undefined;
     for await (const event of stream.stream!) streamedOutputTokens ??= event.metadata?.usage?.outputTokens;
     await assert.rejects(converse("fail please", "mock.failing"), { name: "ModelErrorException" });
-    const records = await waitFor(() => (fileRecords().length >= 4 ? fileRecords() : undefined), "three more records");
-    const text = readFileSync(logFile, "utf8");
+    const records = await waitFor(async () => ((await fileRecords()).length >= 4 ? fileRecords() : undefined), "three more records");
+    // Encrypted at rest: not even the redacted prompt is readable in the file.
+    assert.ok(!readFileSync(logFile, "utf8").includes("Remember"), "the log file holds ciphertext only");
+    const text = JSON.stringify(records);
     for (const secret of [AWS_KEY_ID, OPENAI_KEY, BASALT_KEY]) assert.ok(!text.includes(secret), `leaked ${secret.slice(0, 10)}…`);
 
     const withContent = records.find((r) => r.operation === "Converse" && r.input.inputBodyJson !== undefined)!;
@@ -149,7 +161,7 @@ describe("model invocation logging", () => {
   });
 
   it("delivers to S3 as gzipped JSON Lines in Bedrock's key layout when the configuration names a bucket", async () => {
-    const before = fileRecords().length;
+    const before = (await fileRecords()).length;
     await put({ s3Config: { bucketName: LOG_BUCKET, keyPrefix: "bedrock" }, textDataDeliveryEnabled: true });
     assert.deepEqual((await control.send(new GetModelInvocationLoggingConfigurationCommand({}))).loggingConfig?.s3Config, { bucketName: LOG_BUCKET, keyPrefix: "bedrock" });
     await Promise.all([converse(`first ${OPENAI_KEY}`), converse("second")]);
@@ -161,7 +173,7 @@ describe("model invocation logging", () => {
     assert.deepEqual(records.map((r) => r.modelId), ["mock.echo", "mock.echo"]);
     const texts = records.map((r) => (r.input.inputBodyJson as { messages: Array<{ content: Array<{ text: string }> }> }).messages[0]!.content[0]!.text).sort();
     assert.deepEqual(texts, ["first sk-[REDACTED]", "second"]);
-    assert.equal(fileRecords().length, before, "nothing went to the data directory");
+    assert.equal((await fileRecords()).length, before, "nothing went to the data directory");
   });
 
   it("never fails a call when delivery fails (a bucket that does not exist)", async () => {
@@ -173,11 +185,11 @@ describe("model invocation logging", () => {
   it("stops logging after DeleteModelInvocationLoggingConfiguration", async () => {
     await control.send(new DeleteModelInvocationLoggingConfigurationCommand({}));
     assert.equal((await control.send(new GetModelInvocationLoggingConfigurationCommand({}))).loggingConfig, undefined);
-    const inFiles = fileRecords().length;
+    const inFiles = (await fileRecords()).length;
     const inS3 = (await s3Records()).length;
     await converse("not logged");
     await sleep(200);
-    assert.equal(fileRecords().length, inFiles);
+    assert.equal((await fileRecords()).length, inFiles);
     assert.equal((await s3Records()).length, inS3);
   });
 });

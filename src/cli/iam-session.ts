@@ -84,7 +84,8 @@ export async function withIamSession<T>(options: IamOptions, fn: (session: IamSe
   mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase(databaseOptionsFromConfig(config));
   try {
-    const encryption = await openEncryption({ dataDir: config.dataDir });
+    // On PostgreSQL the wrapped data keys are shared through the database (docs/decisions/0020).
+    const encryption = await openEncryption({ dataDir: config.dataDir, db });
     try {
       await migrate(db);
       const store = new IamStore({ db, encryption });

@@ -8,9 +8,11 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { BasaltError } from "../spec/errors.ts";
 import { DEFAULT_ACCOUNT_ID } from "../spec/principal.ts";
-import { EnvelopeEncryption } from "../store/crypto/envelope-encryption.ts";
-import { FileWrappedKeyStore } from "../store/crypto/file-wrapped-key-store.ts";
+import type { EnvelopeEncryption } from "../store/crypto/envelope-encryption.ts";
 import { LocalKeyProvider } from "../store/crypto/local-key-provider.ts";
+import { openEncryption } from "../store/crypto/open-encryption.ts";
+import { migrate } from "../store/db/migrate.ts";
+import { databaseOptionsFromConfig, openDatabase } from "../store/db/open-database.ts";
 import { loadCliConfig, parsePositiveInt } from "./config-options.ts";
 import { CliError, out, renderTable } from "./output.ts";
 
@@ -19,19 +21,28 @@ interface KeysOptions {
   dataDir?: string;
 }
 
-/** Opens the data directory's key file (and data-key store), runs `fn`, and closes them. */
+/**
+ * Opens the data directory's key file and the wrapped data keys (in the metadata database on
+ * PostgreSQL, as the server keeps them), runs `fn`, and closes them.
+ */
 async function withKeys<T>(options: KeysOptions, fn: (keys: LocalKeyProvider, encryption: EnvelopeEncryption) => Promise<T>): Promise<T> {
   const config = loadCliConfig(options);
   mkdirSync(config.dataDir, { recursive: true });
-  const keys = await LocalKeyProvider.open({ path: join(config.dataDir, "master.key") });
-  const encryption = new EnvelopeEncryption({ keys, store: new FileWrappedKeyStore(join(config.dataDir, "keys")) });
+  const db = openDatabase(databaseOptionsFromConfig(config));
   try {
-    return await fn(keys, encryption);
+    await migrate(db);
+    const keys = await LocalKeyProvider.open({ path: join(config.dataDir, "master.key") });
+    const encryption = await openEncryption({ dataDir: config.dataDir, db, keys });
+    try {
+      return await fn(keys, encryption);
+    } finally {
+      encryption.close();
+    }
   } catch (error) {
     if (error instanceof BasaltError) throw new CliError(error.message, { exitCode: error.code === "NOT_FOUND" || error.code === "VALIDATION" ? 2 : 1 });
     throw error;
   } finally {
-    encryption.close();
+    await db.close();
   }
 }
 

@@ -1,16 +1,20 @@
 // `basalt usage`: the cost report of recorded usage (the metadata database) priced with the
 // configured price table (`quotas.prices`), as a table or JSON. Reads only: it works while the
 // server runs, and shows what the server has written (records are batched for about a second).
+// `basalt usage logs` decrypts the invocation logs of the data directory to JSON Lines.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { migrate } from "../store/db/migrate.ts";
 import { databaseOptionsFromConfig, openDatabase, SQLITE_FILE_NAME } from "../store/db/open-database.ts";
+import { BasaltError } from "../spec/errors.ts";
+import { openEncryption } from "../store/crypto/open-encryption.ts";
 import { buildCostReport, costReportJson, renderCostTable, type CostGroupKey } from "../usage/cost-report.ts";
 import { DbUsageRecorder } from "../usage/db-usage-recorder.ts";
+import { listInvocationLogFiles, readInvocationLogs } from "../usage/invocation-log-files.ts";
 import { PriceTable } from "../usage/prices.ts";
 import { loadCliConfig, type ConfigOptions } from "./config-options.ts";
-import { CliError, out, tildify } from "./output.ts";
+import { CliError, err, out, tildify } from "./output.ts";
 
 /** Options of `basalt usage`. */
 interface UsageOptions extends ConfigOptions {
@@ -45,6 +49,71 @@ function describePeriod(from?: Date, to?: Date): string {
   return `${from ? show(from) : "the beginning"} to ${to ? `${show(to)} (exclusive)` : "now"}`;
 }
 
+/** Options of `basalt usage logs`. */
+interface LogsOptions extends ConfigOptions {
+  account?: string;
+  from?: Date;
+  to?: Date;
+}
+
+/** The `usage logs` command: the data directory's invocation logs, decrypted, as JSON Lines on stdout. */
+function logsCommand(): Command {
+  return new Command("logs")
+    .description("print the invocation logs written to the data directory, decrypted, as JSON Lines")
+    .option("--account <id>", "only this account's records")
+    .option("--from <date>", "start of the period (UTC day such as 2025-06-01, or an ISO 8601 time)", parseFrom)
+    .option("--to <date>", "end of the period; a day counts in full", parseTo)
+    .option("--data-dir <dir>", "data directory (default ~/.basalt)")
+    .option("--config <file>", "configuration file (YAML or JSON)")
+    .action(async (_options: LogsOptions, command: Command) => {
+      // `usage` has --from, --to, --data-dir and --config too, and takes them wherever they stand.
+      const options = command.optsWithGlobals<LogsOptions>();
+      const config = loadCliConfig(options);
+      const dir = join(config.dataDir, "invocation-logs");
+      const { from, to } = options;
+      const selection = {
+        dir,
+        accountId: options.account,
+        from: from?.toISOString().slice(0, 10),
+        to: to ? new Date(to.getTime() - 1).toISOString().slice(0, 10) : undefined,
+      };
+      if ((await listInvocationLogFiles(selection)).length === 0) {
+        throw new CliError(`No invocation logs${options.account ? ` of account ${options.account}` : ""} in ${tildify(dir)} for that period.`, {
+          hint: "logging is off until PutModelInvocationLoggingConfiguration turns it on; records for an S3 bucket go there instead",
+        });
+      }
+      // Opening encryption creates a key file where none exists; a reader must not.
+      if (!existsSync(join(config.dataDir, "master.key"))) {
+        throw new CliError(`The data directory ${tildify(config.dataDir)} has no master.key, so its logs cannot be decrypted.`, { hint: "restore master.key from your backup" });
+      }
+      // Several nodes on PostgreSQL keep the wrapped data keys in the database (docs/decisions/0020).
+      const dbOptions = databaseOptionsFromConfig(config);
+      const db = dbOptions.url && /^postgres/i.test(dbOptions.url) ? openDatabase(dbOptions) : undefined;
+      const encryption = await openEncryption({ dataDir: config.dataDir, db }).catch(async (error: unknown) => {
+        await db?.close();
+        throw error;
+      });
+      let unreadable = 0;
+      try {
+        if (db) await migrate(db);
+        for await (const record of readInvocationLogs({ ...selection, encryption, onUnreadable: () => void unreadable++ })) {
+          const at = Date.parse(record.timestamp);
+          if ((from && at < from.getTime()) || (to && at >= to.getTime())) continue;
+          if (!process.stdout.write(`${JSON.stringify(record)}\n`)) await new Promise((resolve) => process.stdout.once("drain", resolve));
+        }
+      } catch (error) {
+        if (error instanceof BasaltError && error.code === "KEY_UNAVAILABLE") {
+          throw new CliError(error.message, { hint: "the logs' encryption key is unavailable; enable it (or restore master.key) and run this again", cause: error });
+        }
+        throw error;
+      } finally {
+        encryption.close();
+        await db?.close();
+      }
+      if (unreadable) process.stderr.write(err.dim(`${unreadable} line(s) could not be decrypted (torn by a crash mid-write, or altered) and were skipped.\n`));
+    });
+}
+
 /** The `usage` command. */
 export function usageCommand(): Command {
   return new Command("usage")
@@ -55,6 +124,7 @@ export function usageCommand(): Command {
     .option("--json", "print JSON instead of a table")
     .option("--data-dir <dir>", "data directory (default ~/.basalt)")
     .option("--config <file>", "configuration file (YAML or JSON)")
+    .addCommand(logsCommand())
     .action(async (options: UsageOptions) => {
       if (options.from && options.to && options.from >= options.to) {
         throw new CliError("--from must be before --to.", { exitCode: 2, hint: "for one day, give the same date to both: --from 2025-06-01 --to 2025-06-01" });

@@ -13,7 +13,7 @@ import { authenticate, type Verifiers } from "./authenticate.ts";
 import { accessDenied, authorizeSession, isInvokeAction, modelAccessDenied, modelEnabled, requireOwnAccount, type Session } from "./authorize.ts";
 import { parsePolicy } from "./policy/parse.ts";
 import type { Policy } from "./policy/types.ts";
-import { ReplayCache } from "./replay-cache.ts";
+import { ReplayCache, type ReplayGuard } from "./replay-cache.ts";
 import { headerValue } from "./sigv4-canonical.ts";
 import { SigV4Verifier, type AuthRequest } from "./sigv4.ts";
 import type { IamStore } from "./store/iam-store.ts";
@@ -33,6 +33,8 @@ export interface AccessControlOptions {
   logger: Logger;
   /** How often the credential and anonymous model-access snapshot is re-read (ms). */
   refreshMs?: number;
+  /** Remembers accepted SigV4 signatures; shared by all nodes on PostgreSQL (replayGuardFor), in memory by default. */
+  replayGuard?: ReplayGuard;
 }
 
 /** The outcome of {@link AccessControl.authenticate}. */
@@ -50,13 +52,14 @@ export class AccessControl {
   openToAnonymous: boolean;
   private anonymousAccess: ModelAccess = { defaultEnabled: true, overrides: new Map() };
   private readonly options: AccessControlOptions;
-  private readonly replayGuard = new ReplayCache();
+  private readonly replayGuard: ReplayGuard;
   private readonly parsedPolicies = new Map<string, Policy>();
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
 
   constructor(options: AccessControlOptions) {
     this.options = options;
+    this.replayGuard = options.replayGuard ?? new ReplayCache();
     this.required = !options.loopbackOnly;
     this.openToAnonymous = false;
   }

@@ -1,6 +1,6 @@
 // Remembers the signatures of accepted requests until their timestamps leave the clock-skew
 // window; after that the skew check refuses a replay on its own. One node only: several
-// Basalt nodes behind a balancer need a shared guard (the store can implement this interface).
+// Basalt nodes behind a balancer share db-replay-cache.ts instead (replayGuardFor picks).
 
 /** Answers whether a signature was already used, recording it if not. */
 export interface ReplayGuard {

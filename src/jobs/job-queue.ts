@@ -4,14 +4,21 @@
 // docs/decisions/0007-metadata-store.md explains the lease design.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import type { EnvelopeEncryption } from "../store/crypto/envelope-encryption.ts";
 import type { Database } from "../store/db/database.ts";
 import { BasaltError } from "../spec/errors.ts";
 import { FINAL_STATES, JobInterrupted, type Job, type JobHandler, type JobProgress } from "./job.ts";
-import * as store from "./job-store.ts";
+import { JobStore, type Fence } from "./job-store.ts";
 
 /** Options of a {@link JobQueue}. */
 export interface JobQueueOptions {
   db: Database;
+  /**
+   * Seals payloads, results, progress and failure reasons per account (job content is customer
+   * content). Required wherever jobs hold customer data, i.e. in the server's wiring; only tests
+   * of the queue's mechanics leave it out. Every node sharing a database must pass it.
+   */
+  encryption?: EnvelopeEncryption;
   /** Names this worker in `locked_by`; defaults to host, pid and a random suffix. */
   workerId?: string;
   /** Jobs this worker runs at once (default 2). */
@@ -52,7 +59,7 @@ export interface CreateJobOptions<P> {
 
 interface Running {
   job: Job;
-  fence: store.Fence;
+  fence: Fence;
   controller: AbortController;
   /** Set once the outcome is written (or given up), so late handler results are ignored. */
   settled: boolean;
@@ -72,17 +79,17 @@ function canonical(value: unknown): string {
 /** Durable jobs on the metadata database, with a worker loop for the registered types. */
 export class JobQueue {
   readonly workerId: string;
-  readonly #db: Database;
+  readonly #store: JobStore;
   readonly #handlers = new Map<string, { handler: JobHandler; options: RegisterOptions }>();
   readonly #running = new Map<string, Running>();
-  readonly #options: Required<Omit<JobQueueOptions, "db" | "workerId">>;
+  readonly #options: Required<Omit<JobQueueOptions, "db" | "workerId" | "encryption">>;
   #loop?: Promise<void>;
   #closing = false;
   #wake?: () => void;
   #nudged = false;
 
   constructor(options: JobQueueOptions) {
-    this.#db = options.db;
+    this.#store = new JobStore({ db: options.db, encryption: options.encryption });
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
     this.#options = {
       concurrency: options.concurrency ?? 2,
@@ -106,7 +113,7 @@ export class JobQueue {
   /** Creates a job, or returns the one already created with the same client token (`created: false`). */
   async create<P>(options: CreateJobOptions<P>): Promise<{ job: Job<P>; created: boolean }> {
     const maxAttempts = options.maxAttempts ?? this.#handlers.get(options.type)?.options.maxAttempts ?? this.#options.maxAttempts;
-    const out = await store.insertJob(this.#db, { ...options, maxAttempts }, Date.now());
+    const out = await this.#store.insert({ ...options, maxAttempts }, Date.now());
     if (!out.created && canonical(out.job.payload) !== canonical(options.payload)) {
       throw new BasaltError("CONFLICT", "The client token was already used for a job with different parameters.");
     }
@@ -116,12 +123,12 @@ export class JobQueue {
 
   /** A job of `accountId`, or undefined when it does not exist there. */
   get(accountId: string, id: string): Promise<Job | undefined> {
-    return store.findJob(this.#db, accountId, id);
+    return this.#store.find(accountId, id);
   }
 
   /** An account's jobs, newest first. */
   list(accountId: string, options: { type?: string; limit?: number } = {}): Promise<Job[]> {
-    return store.listJobs(this.#db, { accountId, type: options.type, limit: options.limit ?? 100 });
+    return this.#store.list({ accountId, type: options.type, limit: options.limit ?? 100 });
   }
 
   /**
@@ -130,7 +137,7 @@ export class JobQueue {
    * returns anyway completes the job. Final jobs are unchanged.
    */
   async stopJob(accountId: string, id: string): Promise<Job | undefined> {
-    await store.requestStop(this.#db, accountId, id, Date.now());
+    await this.#store.requestStop(accountId, id, Date.now());
     const running = this.#running.get(id);
     if (running && running.job.accountId === accountId) this.#interrupt(running, "stopped");
     return this.get(accountId, id);
@@ -155,7 +162,7 @@ export class JobQueue {
     for (const running of this.#running.values()) this.#interrupt(running, "shutdown");
     await Promise.race([all(), sleep(1000)]);
     // Handlers that ignore their signal are abandoned; the fence keeps their late writes out.
-    for (const running of [...this.#running.values()]) await this.#settle(running, () => store.releaseJob(this.#db, running.fence, Date.now()));
+    for (const running of [...this.#running.values()]) await this.#settle(running, () => this.#store.release(running.fence, Date.now()));
   }
 
   async #run(): Promise<void> {
@@ -191,9 +198,9 @@ export class JobQueue {
 
   async #poll(): Promise<void> {
     const now = Date.now();
-    await store.recoverExpired(this.#db, now);
+    await this.#store.recoverExpired(now);
     const free = this.#options.concurrency - this.#running.size;
-    const jobs = await store.claimJobs(this.#db, {
+    const jobs = await this.#store.claim({
       workerId: this.workerId,
       types: [...this.#handlers.keys()],
       limit: free,
@@ -206,7 +213,7 @@ export class JobQueue {
   #start(job: Job): void {
     const running: Running = {
       job,
-      fence: { id: job.id, workerId: this.workerId, attempt: job.attempts },
+      fence: { id: job.id, accountId: job.accountId, workerId: this.workerId, attempt: job.attempts },
       controller: new AbortController(),
       settled: false,
       done: Promise.resolve(),
@@ -228,7 +235,7 @@ export class JobQueue {
     try {
       const progress = async (update: JobProgress) => {
         if (running.settled) return;
-        if (!(await store.saveProgress(this.#db, fence, update, Date.now()))) this.#interrupt(running, "lease-lost");
+        if (!(await this.#store.saveProgress(fence, update, Date.now()))) this.#interrupt(running, "lease-lost");
       };
       let outcome: { ok: true; result: unknown } | { ok: false; error: unknown };
       try {
@@ -248,17 +255,17 @@ export class JobQueue {
   async #finish(running: Running, outcome: { ok: true; result: unknown } | { ok: false; error: unknown }): Promise<void> {
     const { fence, job, controller } = running;
     const now = Date.now();
-    if (outcome.ok) return void (await this.#settle(running, () => store.completeJob(this.#db, fence, outcome.result, now)));
+    if (outcome.ok) return void (await this.#settle(running, () => this.#store.complete(fence, outcome.result, now)));
     const why = controller.signal.aborted ? (controller.signal.reason as JobInterrupted).why : undefined;
     if (why === "lease-lost") return void (running.settled = true);
-    if (why === "shutdown") return void (await this.#settle(running, () => store.releaseJob(this.#db, fence, now)));
-    if (why === "stopped") return void (await this.#settle(running, () => store.markStopped(this.#db, fence, now)));
+    if (why === "shutdown") return void (await this.#settle(running, () => this.#store.release(fence, now)));
+    if (why === "stopped") return void (await this.#settle(running, () => this.#store.markStopped(fence, now)));
     const error = outcome.error;
     const reason = error instanceof Error ? error.message : String(error);
     // A client error (invalid payload, access denied) fails the same way every time: no retry.
     const permanent = error instanceof BasaltError && !error.kind.retryable;
     const retryAt = permanent || job.attempts >= job.maxAttempts ? undefined : now + this.retryDelayMs(job.attempts);
-    await this.#settle(running, () => store.failAttempt(this.#db, fence, { reason, retryAt, now }));
+    await this.#settle(running, () => this.#store.failAttempt(fence, { reason, retryAt, now }));
   }
 
   /** Delay before retrying after failed attempt `attempt` (1-based): exponential, capped. */
@@ -276,7 +283,7 @@ export class JobQueue {
     if (running.settled) return;
     try {
       const now = Date.now();
-      const state = await store.heartbeat(this.#db, running.fence, now + this.#options.leaseMs, now);
+      const state = await this.#store.heartbeat(running.fence, now + this.#options.leaseMs, now);
       if (state === undefined) this.#interrupt(running, "lease-lost");
       else if (state === "STOPPING") this.#interrupt(running, "stopped");
     } catch (error) {
@@ -294,7 +301,7 @@ export class JobQueue {
     running.controller.abort(new JobInterrupted(why, messages[why]));
     if (why === "stopped") {
       // A handler that ignores its signal must not hold the job in STOPPING for ever.
-      const timer = setTimeout(() => void this.#settle(running, () => store.markStopped(this.#db, running.fence, Date.now())).catch(this.#options.onError), this.#options.stopGraceMs);
+      const timer = setTimeout(() => void this.#settle(running, () => this.#store.markStopped(running.fence, Date.now())).catch(this.#options.onError), this.#options.stopGraceMs);
       void running.done.finally(() => clearTimeout(timer));
     }
   }

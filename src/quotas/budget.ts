@@ -31,6 +31,25 @@ export function nextMonthStart(now: number): number {
   return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
 }
 
+/**
+ * Whether `cost` fits under `budget` beside this month's `spent` and `reserved`; the refusal
+ * when it does not. The same rule for the in-memory ledger and the shared quota state.
+ */
+export function checkBudget(options: { owner: BudgetOwner; budget: Pico; spent: Pico; reserved: Pico; cost: Pico; now: number }): BudgetRefusal | undefined {
+  const { owner, budget, spent, reserved, cost, now } = options;
+  if (spent + reserved + cost <= budget) return undefined;
+  const reset = nextMonthStart(now);
+  if (spent + cost > budget) {
+    return {
+      owner,
+      waitMs: reset - now,
+      message: `The monthly budget of this ${owner.kind} (USD ${formatUsdShort(budget)}) does not cover this request; it resets at ${new Date(reset).toISOString()}. Lower maxTokens or ask for a larger budget.`,
+    };
+  }
+  // Only reservations of requests still running stand in the way; they settle soon.
+  return { owner, waitMs: 1000, message: `Requests in flight hold the rest of this ${owner.kind}'s monthly budget; retry shortly.` };
+}
+
 /** Spend and reservations against monthly budgets. */
 export class BudgetLedger {
   private readonly ledgers = new Map<string, Ledger>();
@@ -49,19 +68,8 @@ export class BudgetLedger {
 
   /** Checks that `cost` fits under `budget` beside what is spent and reserved; undefined when it does. */
   check(options: { owner: BudgetOwner; budget: Pico; cost: Pico; now: number }): BudgetRefusal | undefined {
-    const { owner, budget, cost, now } = options;
-    const ledger = this.ledger(owner, now);
-    if (ledger.spent + ledger.reserved + cost <= budget) return undefined;
-    const reset = nextMonthStart(now);
-    if (ledger.spent + cost > budget) {
-      return {
-        owner,
-        waitMs: reset - now,
-        message: `The monthly budget of this ${owner.kind} (USD ${formatUsdShort(budget)}) does not cover this request; it resets at ${new Date(reset).toISOString()}. Lower maxTokens or ask for a larger budget.`,
-      };
-    }
-    // Only reservations of requests still running stand in the way; they settle soon.
-    return { owner, waitMs: 1000, message: `Requests in flight hold the rest of this ${owner.kind}'s monthly budget; retry shortly.` };
+    const { spent, reserved } = this.ledger(options.owner, options.now);
+    return checkBudget({ ...options, spent, reserved });
   }
 
   /** Reserves a worst-case cost. */

@@ -31,6 +31,18 @@ export class TokenBucket {
     this.updatedAt = options.now;
   }
 
+  /** A bucket at a stored level (tokens × windowMs) last refilled at `updatedAt`, as shared quota state keeps it. */
+  static fromState(options: { limit: number; windowMs: number; level: number; updatedAt: number }): TokenBucket {
+    const bucket = new TokenBucket({ limit: options.limit, windowMs: options.windowMs, now: options.updatedAt });
+    bucket.level = options.level;
+    return bucket;
+  }
+
+  /** What to store to restore the bucket later with {@link TokenBucket.fromState}. */
+  state(): { level: number; updatedAt: number } {
+    return { level: this.level, updatedAt: this.updatedAt };
+  }
+
   private refill(now: number): void {
     // A wall clock may step back; never refill negatively and never move `updatedAt` back.
     if (now <= this.updatedAt) return;

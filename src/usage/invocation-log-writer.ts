@@ -3,10 +3,8 @@
 // default). Secrets are redacted from every record; request and response bodies appear only
 // with textDataDeliveryEnabled, and within them binary media and embedding vectors only with
 // their own delivery flags.
-import { join } from "node:path";
 import type { LoggingConfig } from "./invocation-logging-config.ts";
 import type { LoggingConfigStore } from "./invocation-logging-config.ts";
-import { JsonlAppender } from "./jsonl-appender.ts";
 import { redactSecrets } from "./redact.ts";
 
 /** Bedrock's model invocation log record. */
@@ -49,7 +47,7 @@ export interface InvocationLogInput {
   errorCode?: string;
 }
 
-/** Where a record goes: the data directory, or an S3 bucket (through the object store's sink). */
+/** Where a record goes: the data directory (encrypted, invocation-log-files.ts), or an S3 bucket (through the object store's sink). */
 export type LogDestination = { kind: "file" } | { kind: "s3"; bucketName: string; keyPrefix?: string };
 
 /** Delivers log records; the S3 sink comes with the object store. */
@@ -110,29 +108,6 @@ export function buildInvocationLogRecord(input: InvocationLogInput, config: Logg
   };
   // Redact the whole record, not only bodies: an identity or request id is no place for a key either.
   return redactSecrets(record, redactPatterns);
-}
-
-/** Keeps path segments to safe characters: ids come from requests. */
-const segment = (text: string) => text.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_") || "_";
-
-/** Appends records to `<dir>/<accountId>/<region>/<YYYY-MM-DD>.jsonl`. */
-export class FileInvocationLogSink implements InvocationLogSink {
-  private readonly appender = new JsonlAppender();
-
-  constructor(readonly dir: string) {}
-
-  /** The file a record goes to. */
-  pathOf(record: InvocationLogRecord): string {
-    return join(this.dir, segment(record.accountId), segment(record.region), `${record.timestamp.slice(0, 10)}.jsonl`);
-  }
-
-  write(record: InvocationLogRecord): Promise<void> {
-    return this.appender.append(this.pathOf(record), record);
-  }
-
-  close(): Promise<void> {
-    return this.appender.flush();
-  }
 }
 
 /** Options of {@link InvocationLogWriter}. */

@@ -1,17 +1,33 @@
+// Invocation logging: Bedrock's configuration rules and the records it writes (redacted, content
+// only when enabled), read back through the encrypted files' reader (invocation-log-files.test.ts
+// covers the files themselves).
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { BasaltError } from "../spec/errors.ts";
-import { FileInvocationLogSink, InvocationLogWriter, type InvocationLogInput, type InvocationLogRecord, type InvocationLogSink, type LogDestination } from "./invocation-log-writer.ts";
+import { EnvelopeEncryption } from "../store/crypto/envelope-encryption.ts";
+import { FileWrappedKeyStore } from "../store/crypto/file-wrapped-key-store.ts";
+import { LocalKeyProvider } from "../store/crypto/local-key-provider.ts";
+import { FileInvocationLogSink, readInvocationLogs } from "./invocation-log-files.ts";
+import { InvocationLogWriter, type InvocationLogInput, type InvocationLogRecord, type InvocationLogSink, type LogDestination } from "./invocation-log-writer.ts";
 import { FileLoggingConfigStore, MemoryLoggingConfigStore, parsePutLoggingRequest } from "./invocation-logging-config.ts";
 import { redactSecrets, redactString } from "./redact.ts";
 
 const dirs: string[] = [];
+let keys: LocalKeyProvider;
+let encryption: EnvelopeEncryption;
+before(async () => {
+  const keyDir = await tempDir();
+  keys = await LocalKeyProvider.open({ path: join(keyDir, "master.key"), reloadIntervalMs: 0 });
+  encryption = new EnvelopeEncryption({ keys, store: new FileWrappedKeyStore(join(keyDir, "keys")) });
+});
 after(async () => {
+  encryption.close();
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
+const fileSink = (dir: string) => new FileInvocationLogSink({ dir, encryption });
 
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "basalt-invlog-"));
@@ -53,8 +69,11 @@ const converse = (over: Partial<InvocationLogInput> = {}): InvocationLogInput =>
   ...over,
 });
 
-async function readRecords(path: string): Promise<InvocationLogRecord[]> {
-  return (await readFile(path, "utf8")).trimEnd().split("\n").map((line) => JSON.parse(line) as InvocationLogRecord);
+/** The records of the log directory `dir`, decrypted; any unreadable line fails the test. */
+async function readRecords(dir: string, selection: { from?: string; to?: string } = {}): Promise<InvocationLogRecord[]> {
+  const records: InvocationLogRecord[] = [];
+  for await (const record of readInvocationLogs({ dir, encryption, ...selection, onUnreadable: (line) => assert.fail(JSON.stringify(line)) })) records.push(record);
+  return records;
 }
 
 describe("PutModelInvocationLoggingConfiguration validation", () => {
@@ -111,7 +130,7 @@ describe("PutModelInvocationLoggingConfiguration validation", () => {
 describe("InvocationLogWriter", () => {
   it("is off by default: no configuration, no record, no file", async () => {
     const dir = await tempDir();
-    const writer = new InvocationLogWriter({ configs: new MemoryLoggingConfigStore(), fileSink: new FileInvocationLogSink(dir) });
+    const writer = new InvocationLogWriter({ configs: new MemoryLoggingConfigStore(), fileSink: fileSink(dir) });
     assert.equal(await writer.log(converse()), undefined);
     await writer.close();
     await assert.rejects(stat(join(dir, ACCOUNT)), { code: "ENOENT" });
@@ -121,10 +140,9 @@ describe("InvocationLogWriter", () => {
     const dir = await tempDir();
     const configs = new MemoryLoggingConfigStore();
     await configs.put(ACCOUNT, { textDataDeliveryEnabled: false });
-    const sink = new FileInvocationLogSink(dir);
-    const writer = new InvocationLogWriter({ configs, fileSink: sink });
+    const writer = new InvocationLogWriter({ configs, fileSink: fileSink(dir) });
     await writer.log(converse());
-    const [record] = await readRecords(join(dir, ACCOUNT, "us-east-1", "2025-06-10.jsonl"));
+    const [record] = await readRecords(dir);
     assert.deepEqual(record, {
       schemaType: "ModelInvocationLog",
       schemaVersion: "1.0",
@@ -144,13 +162,12 @@ describe("InvocationLogWriter", () => {
     const dir = await tempDir();
     const configs = new MemoryLoggingConfigStore();
     await configs.put(ACCOUNT, { textDataDeliveryEnabled: true, imageDataDeliveryEnabled: false });
-    const writer = new InvocationLogWriter({ configs, fileSink: new FileInvocationLogSink(dir) });
+    const writer = new InvocationLogWriter({ configs, fileSink: fileSink(dir) });
     await Promise.all([writer.log(converse()), writer.log(converse({ requestId: "r2", errorCode: "ThrottlingException", outputBody: undefined, outputTokenCount: undefined }))]);
     await writer.close();
-    const path = join(dir, ACCOUNT, "us-east-1", "2025-06-10.jsonl");
-    const text = await readFile(path, "utf8");
+    const records = await readRecords(dir);
+    const text = records.map((record) => JSON.stringify(record)).join("\n");
     for (const secret of [AWS_KEY_ID, AWS_SECRET, OPENAI_KEY, "abcdefghijklmnop", IMAGE]) assert.ok(!text.includes(secret), `leaked ${secret.slice(0, 8)}…`);
-    const records = await readRecords(path);
     assert.equal(records.length, 2);
     const input = records[0]!.input.inputBodyJson as { messages: Array<{ content: Array<Record<string, any>> }>; requestMetadata: Record<string, string>; inferenceConfig: unknown };
     assert.equal(input.messages[0]!.content[0]!.text, "My keys are AKIA[REDACTED] and aws_secret_access_key=[REDACTED]; OpenAI sk-[REDACTED]. Summarise the picture.");
@@ -165,7 +182,7 @@ describe("InvocationLogWriter", () => {
   it("keeps images and embeddings only under their own delivery flags", async () => {
     const dir = await tempDir();
     const configs = new MemoryLoggingConfigStore();
-    const writer = new InvocationLogWriter({ configs, fileSink: new FileInvocationLogSink(dir) });
+    const writer = new InvocationLogWriter({ configs, fileSink: fileSink(dir) });
     const embed = converse({ operation: "InvokeModel", modelId: "amazon.titan-embed-text-v2:0", inputBody: { inputText: "hello" }, outputBody: { embedding: [0.1, -0.2, 0.3], inputTextTokenCount: 2 } });
     await configs.put(ACCOUNT, { textDataDeliveryEnabled: true });
     const omitted = (await writer.log(embed))!.output.outputBodyJson as { embedding: unknown; inputTextTokenCount: number };
@@ -183,7 +200,7 @@ describe("InvocationLogWriter", () => {
     const dir = await tempDir();
     const configs = new MemoryLoggingConfigStore();
     await configs.put(ACCOUNT, { s3Config: { bucketName: "logs", keyPrefix: "bedrock/" } });
-    const writer = new InvocationLogWriter({ configs, fileSink: new FileInvocationLogSink(dir), s3Sink });
+    const writer = new InvocationLogWriter({ configs, fileSink: fileSink(dir), s3Sink });
     await writer.log(converse());
     assert.deepEqual(written[0]![1], { kind: "s3", bucketName: "logs", keyPrefix: "bedrock/" });
     assert.equal(written[0]![0].modelId, "anthropic.claude-3-5-sonnet");
@@ -191,9 +208,9 @@ describe("InvocationLogWriter", () => {
   });
 
   it("keeps path segments from request ids inside the log directory", () => {
-    const sink = new FileInvocationLogSink("/data/logs");
+    const sink = fileSink("/data/logs");
     const record = { accountId: "../../etc", region: "us/east", timestamp: "2025-06-10T00:00:00Z" } as InvocationLogRecord;
-    assert.equal(sink.pathOf(record), "/data/logs/__.._etc/us_east/2025-06-10.jsonl");
+    assert.equal(sink.pathOf(record), "/data/logs/__.._etc/us_east/2025-06-10.jsonl.enc");
   });
 });
 

@@ -1,5 +1,6 @@
-// Appends JSON Lines to files, one write queue per file: concurrent requests never interleave
-// partial lines, and lines queued while a write is running go out together in the next one.
+// Appends JSON Lines (or other one-line records) to files, one write queue per file: concurrent
+// requests never interleave partial lines, and lines queued while a write is running go out
+// together in the next one.
 import { appendFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 
@@ -16,12 +17,17 @@ export class JsonlAppender {
 
   /** Queues one value as a line of `path`; resolves once it is written. */
   append(path: string, value: unknown): Promise<void> {
+    return this.appendLine(path, JSON.stringify(value));
+  }
+
+  /** Queues one line of text (without its newline, which must not occur in it); resolves once it is written. */
+  appendLine(path: string, line: string): Promise<void> {
     let queue = this.queues.get(path);
     if (!queue) {
       queue = { lines: [], waiters: [], running: false };
       this.queues.set(path, queue);
     }
-    queue.lines.push(`${JSON.stringify(value)}\n`);
+    queue.lines.push(`${line}\n`);
     const done = new Promise<void>((resolve, reject) => queue.waiters.push({ resolve, reject }));
     if (!queue.running) void this.drain(path, queue);
     return done;

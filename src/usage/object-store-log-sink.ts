@@ -1,7 +1,9 @@
 // Delivers invocation log records to S3 buckets through the ObjectStore interface, in Bedrock's
 // layout: `<keyPrefix>/AWSLogs/<account>/BedrockModelInvocationLogs/<region>/YYYY/MM/DD/HH/
 // <time>_<id>.json.gz`, each object gzipped JSON Lines. Records are batched per destination
-// and hour: one PUT per batch rather than per invocation, as Bedrock delivers too.
+// and hour: one PUT per batch rather than per invocation, as Bedrock delivers too. The objects
+// are plaintext, as Bedrock's are: the bucket is the user's own, and encrypting it at rest is
+// the bucket's business (server-side encryption), so the user's tools can read what lands there.
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";

@@ -1,5 +1,6 @@
 // createUsageServices over a real SQLite database: budgets survive a restart (this month's
-// recorded spend is replayed into the limiter) and S3 delivery follows objectStorage.
+// recorded spend is replayed into the limiter) and S3 delivery follows objectStorage. Over
+// PostgreSQL (when configured), two nodes' services share their quotas and seeded budgets.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +13,7 @@ import { BasaltError } from "../spec/errors.ts";
 import { S3ObjectStore } from "../store/objects/s3-object-store.ts";
 import { migrate } from "../store/db/migrate.ts";
 import { openDatabase } from "../store/db/open-database.ts";
+import { createTestDatabase, PG_SKIP_REASON } from "../../test/helpers/postgres.ts";
 import { parseUsd } from "./prices.ts";
 import { bucketOpenerFromConfig, createUsageServices } from "./services.ts";
 
@@ -62,5 +64,39 @@ describe("usage services", () => {
     assert.equal(store.bucket, "invocation-logs");
     assert.equal(store.prefix, "");
     void store.close();
+  });
+
+  it("on PostgreSQL shares quotas between two nodes' services, and seeds the budgets from recorded spend once", { skip: PG_SKIP_REASON }, async () => {
+    const database = await createTestDatabase();
+    const config = parseConfig({
+      dataDir,
+      quotas: { models: { m: { requestsPerMinute: 3 } }, principals: { alice: { monthlyBudgetUsd: "1.00" } }, prices: { m: { inputPer1k: "0.01", outputPer1k: "0.01" } } },
+    });
+    const dbs = [openDatabase({ url: database.url }), openDatabase({ url: database.url })];
+    try {
+      await migrate(dbs[0]!);
+      const seeding = await createUsageServices({ config, db: dbs[0]!, logger, processMetrics: false, flushMs: { usage: 5 } });
+      await seeding.recorder.record({ timestamp: new Date().toISOString(), principal: "alice", model: "m", inputTokens: 50_000, outputTokens: 0, latencyMs: 1, outcome: "success" });
+      await seeding.close();
+      const nodes = await Promise.all(dbs.map((db) => createUsageServices({ config, db, logger, processMetrics: false })));
+      assert.ok(nodes.every((node) => node.sharedLimiter !== undefined));
+      // $0.50 recorded, seeded once although both nodes replayed it.
+      assert.deepEqual(await nodes[1]!.sharedLimiter!.budgetState({ kind: "principal", id: "alice" }), { spent: parseUsd("0.50"), reserved: 0n });
+      for (const node of [0, 1, 0]) (await nodes[node]!.sharedLimiter!.reserve({ model: "m", principal: "bob", inputTokens: 1, maxTokens: 1 })).settle();
+      await assert.rejects(nodes[1]!.sharedLimiter!.reserve({ model: "m", principal: "bob", inputTokens: 1, maxTokens: 1 }), { code: "THROTTLED" });
+      await Promise.all(nodes.map((node) => node.close()));
+    } finally {
+      await Promise.all(dbs.map((db) => db.close()));
+      await database.drop();
+    }
+  });
+
+  it("has no shared limiter on SQLite: one node keeps its quotas in memory", async () => {
+    const db = openDatabase({ dataDir });
+    await migrate(db);
+    const services = await createUsageServices({ config: parseConfig({ dataDir, quotas: { models: { m: { requestsPerMinute: 3 } } } }), db, logger, processMetrics: false });
+    assert.equal(services.sharedLimiter, undefined);
+    await services.close();
+    await db.close();
   });
 });

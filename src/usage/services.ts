@@ -4,12 +4,16 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.ts";
 import { QuotaLimiter } from "../quotas/limiter.ts";
+import { SharedQuotaLimiter } from "../quotas/shared-limiter.ts";
 import { quotasConfigured } from "../quotas/quota-config.ts";
+import type { EnvelopeEncryption } from "../store/crypto/envelope-encryption.ts";
+import { openEncryption } from "../store/crypto/open-encryption.ts";
 import type { Database } from "../store/db/database.ts";
 import { createObjectStore } from "../store/objects/create-object-store.ts";
 import { DbLoggingConfigStore } from "./db-logging-config-store.ts";
 import { DbUsageRecorder } from "./db-usage-recorder.ts";
-import { FileInvocationLogSink, InvocationLogWriter } from "./invocation-log-writer.ts";
+import { FileInvocationLogSink } from "./invocation-log-files.ts";
+import { InvocationLogWriter } from "./invocation-log-writer.ts";
 import type { LoggingConfigStore } from "./invocation-logging-config.ts";
 import { UsageMetrics } from "./metrics.ts";
 import { ObjectStoreLogSink, type BucketStoreOpener } from "./object-store-log-sink.ts";
@@ -26,7 +30,13 @@ export interface InvocationLogging {
 
 /** The services behind quotas, usage, `/metrics` and invocation logs. */
 export interface UsageServices {
+  /** The in-memory limiter: admission on one node (SQLite), at no I/O per request. */
   limiter: QuotaLimiter;
+  /**
+   * Present when the metadata database is PostgreSQL (several nodes): quota state shared by all
+   * of them, so admission must go through it (`await sharedLimiter.reserve(…)`) instead of `limiter`.
+   */
+  sharedLimiter?: SharedQuotaLimiter;
   /** False when the configuration limits nothing: model calls then skip admission entirely. */
   quotasActive: boolean;
   recorder: UsageRecorder;
@@ -47,6 +57,11 @@ export interface UsageServicesOptions {
   /** Opens a store on a named bucket for S3 log delivery; by default from `objectStorage` when it is S3. */
   objects?: BucketStoreOpener;
   logger: Logger;
+  /**
+   * Seals the invocation logs written to the data directory; the server passes its own. When
+   * omitted, one is opened on the data directory's key file and closed with the services.
+   */
+  encryption?: EnvelopeEncryption;
   /** Another usage store (e.g. a JsonlUsageRecorder); the database by default. */
   recorder?: UsageRecorder;
   /** Tuning for tests: batch delays of the usage recorder and the S3 log sink. */
@@ -69,37 +84,55 @@ export function bucketOpenerFromConfig(config: Pick<Config, "dataDir" | "objectS
   return (bucket) => createObjectStore({ dataDir: config.dataDir, objectStorage: { ...endpoint, bucket } });
 }
 
-/** Budgets survive restarts: this month's recorded spend is replayed into the limiter. */
-async function replaySpend(limiter: QuotaLimiter, recorder: UsageRecorder, config: Config): Promise<void> {
+/**
+ * Budgets survive restarts: this month's recorded spend is replayed into the limiter, and seeds
+ * the shared budgets when no node has counted this month yet.
+ */
+async function replaySpend(limiter: QuotaLimiter, shared: SharedQuotaLimiter | undefined, recorder: UsageRecorder, config: Config): Promise<void> {
   const quotas = config.quotas;
   const budgeted = Object.values(quotas?.principals ?? {}).some((p) => p.monthlyBudgetUsd !== undefined) || Object.values(quotas?.accounts ?? {}).some((a) => a.monthlyBudgetUsd !== undefined);
   if (!budgeted) return;
   const now = new Date();
   const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  const spend: Array<{ model: string; principal: string; account?: string; usage: { inputTokens: number; outputTokens: number }; at: number }> = [];
   for await (const record of recorder.query({ from })) {
-    limiter.addSpend({ model: record.model, principal: record.principal, account: record.account, usage: record, at: Date.parse(record.timestamp) });
+    const entry = { model: record.model, principal: record.principal, account: record.account, usage: record, at: Date.parse(record.timestamp) };
+    limiter.addSpend(entry);
+    if (shared) spend.push(entry);
   }
+  await shared?.seedSpend((async function* () {
+    yield* spend;
+  })());
 }
 
 /** Creates the usage services; close them on shutdown before closing the database. */
 export async function createUsageServices(options: UsageServicesOptions): Promise<UsageServices> {
   const { config, db, logger } = options;
   const metrics = new UsageMetrics({ processMetrics: options.processMetrics });
-  const limiter = new QuotaLimiter({ config: config.quotas, now: options.now, onThrottle: (event) => metrics.throttled(event) });
+  const onThrottle = (event: Parameters<UsageMetrics["throttled"]>[0]) => metrics.throttled(event);
+  const limiter = new QuotaLimiter({ config: config.quotas, now: options.now, onThrottle });
+  // Several nodes share one PostgreSQL database; their quota state must be shared too (docs/decisions/0020).
+  const sharedLimiter =
+    db.dialect === "postgres" && quotasConfigured(config.quotas)
+      ? new SharedQuotaLimiter({ db, config: config.quotas, now: options.now, onThrottle, onError: (err) => logger.warn({ err }, "could not write shared quota state") })
+      : undefined;
   const recorder = options.recorder ?? new DbUsageRecorder({ db, flushMs: options.flushMs?.usage });
-  await replaySpend(limiter, recorder, config);
+  await replaySpend(limiter, sharedLimiter, recorder, config);
   const configs = new DbLoggingConfigStore({ db });
   const open = options.objects ?? bucketOpenerFromConfig(config);
   const s3Sink = open ? new ObjectStoreLogSink({ open, flushMs: options.flushMs?.s3Logs }) : undefined;
+  const ownEncryption = options.encryption ? undefined : await openEncryption({ dataDir: config.dataDir, db });
+  const encryption = options.encryption ?? ownEncryption!;
   const writer = new InvocationLogWriter({
     configs,
-    fileSink: new FileInvocationLogSink(join(config.dataDir, "invocation-logs")),
+    fileSink: new FileInvocationLogSink({ dir: join(config.dataDir, "invocation-logs"), encryption }),
     s3Sink,
     redactPatterns: [BASALT_API_KEY],
   });
   let closing: Promise<void> | undefined;
   return {
     limiter,
+    ...(sharedLimiter ? { sharedLimiter } : {}),
     quotasActive: quotasConfigured(config.quotas),
     recorder,
     metrics,
@@ -107,7 +140,7 @@ export async function createUsageServices(options: UsageServicesOptions): Promis
     region: config.region,
     logger,
     close() {
-      closing ??= Promise.all([recorder.close(), writer.close()]).then(() => undefined);
+      closing ??= Promise.all([recorder.close(), writer.close(), sharedLimiter?.close()]).then(() => ownEncryption?.close());
       return closing;
     },
   };

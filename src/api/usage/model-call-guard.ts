@@ -111,9 +111,9 @@ class GuardedCall implements ModelCall {
       const { id: principal, accountId: account } = ctx.principal;
       if (inputCountNeeded(quotas, { model, principal, account, priced: services.limiter.prices.has(model) })) {
         return start.countInput().then(
-          (tokens) => {
+          async (tokens) => {
             this.countedInput = tokens;
-            this.reserve();
+            await this.reserve();
             return this.readLogging();
           },
           (error: unknown) => {
@@ -122,23 +122,36 @@ class GuardedCall implements ModelCall {
           },
         );
       }
-      this.reserve();
+      // Shared quota state (several nodes on PostgreSQL) answers with a promise; one node's, at once.
+      const reserving = this.reserve();
+      if (reserving) return reserving.then(() => this.readLogging());
     }
     return this.readLogging();
   }
 
-  /** Takes the lease, or ends the call as refused and throws. */
-  private reserve(): void {
+  /** Takes the lease, or ends the call as refused and throws (rejects, when the quota state is shared). */
+  private reserve(): Promise<void> | undefined {
     const { services, ctx, start } = this;
-    try {
-      const { id: principal, accountId: account } = ctx.principal;
-      this.lease = services.limiter.reserve({ model: start.entry.id, principal, account, inputTokens: this.countedInput ?? 0, maxTokens: this.reservedOutput(), stream: start.stream });
-    } catch (error) {
+    const { id: principal, accountId: account } = ctx.principal;
+    const request = { model: start.entry.id, principal, account, inputTokens: this.countedInput ?? 0, maxTokens: this.reservedOutput(), stream: start.stream };
+    const refused = (error: unknown): never => {
       this.end({ error });
       throw error;
+    };
+    if (services.sharedLimiter) return services.sharedLimiter.reserve(request).then((lease) => this.hold(lease), refused);
+    try {
+      this.hold(services.limiter.reserve(request));
+    } catch (error) {
+      refused(error);
     }
+    return undefined;
+  }
+
+  private hold(lease: QuotaLease): void {
+    const { ctx, start } = this;
+    this.lease = lease;
     // A client that goes away frees its stream slot at once, before the stream unwinds.
-    if (start.stream) this.lease.bindSignal(ctx.signal);
+    if (start.stream) lease.bindSignal(ctx.signal);
     // Safety net: a handler that throws after the model answered (and before succeed or fail)
     // still settles its reservation when the response closes, so no quota leaks.
     else ctx.res.once("close", () => this.end({ error: new Error("the request ended before its model call was settled") }));

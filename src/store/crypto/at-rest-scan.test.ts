@@ -5,7 +5,7 @@
 // key must then fail closed.
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { Readable } from "node:stream";
@@ -13,48 +13,13 @@ import { pipeline } from "node:stream/promises";
 import { createReadStream, createWriteStream } from "node:fs";
 import { after, it } from "node:test";
 import { BasaltError } from "../../spec/errors.ts";
+import { scanForMarker as scan } from "./at-rest-scan.fixture.ts";
 import { EnvelopeEncryption } from "./envelope-encryption.ts";
 import { FileWrappedKeyStore } from "./file-wrapped-key-store.ts";
 import { LocalKeyProvider } from "./local-key-provider.ts";
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
-
-async function* files(dir: string): AsyncGenerator<string> {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* files(path);
-    else if (entry.isFile()) yield path;
-    else assert.fail(`unexpected non-file ${path}`);
-  }
-}
-
-/** The byte patterns under which the marker could sit in a file. */
-function patterns(marker: string): Buffer[] {
-  const utf8 = Buffer.from(marker, "utf8");
-  const out = [utf8, Buffer.from(marker, "utf16le"), Buffer.from(utf8.toString("hex")), Buffer.from(utf8.toString("hex").toUpperCase())];
-  // Base64 at each of the three byte alignments; the first and last 4 characters depend on neighbours.
-  for (let shift = 0; shift < 3; shift++) {
-    const b64 = Buffer.concat([Buffer.alloc(shift), utf8]).toString("base64");
-    out.push(Buffer.from(b64.slice(4, -4)));
-  }
-  return out;
-}
-
-/** Every file (relative path) under `dir` whose bytes contain the marker in any encoding. */
-async function scan(dir: string, marker: string): Promise<{ hits: string[]; filesScanned: number; bytesScanned: number }> {
-  const wanted = patterns(marker);
-  const hits: string[] = [];
-  let filesScanned = 0;
-  let bytesScanned = 0;
-  for await (const path of files(dir)) {
-    const bytes = await readFile(path);
-    filesScanned++;
-    bytesScanned += bytes.length;
-    if (wanted.some((p) => bytes.includes(p))) hits.push(relative(dir, path));
-  }
-  return { hits, filesScanned, bytesScanned };
-}
 
 it("a unique string sent in stored content is not findable in the data directory's bytes; disabling the key fails closed", async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "basalt-at-rest-"));

@@ -28,6 +28,8 @@ export const DEFAULT_SEGMENT_BYTES = 64 * 1024;
 /** Smallest and largest segment sizes a header may declare (the upper bound caps reader memory). */
 export const SEGMENT_BYTES_RANGE = { min: 16, max: 16 * 1024 * 1024 } as const;
 const FIXED_HEADER_BYTES = MAGIC.length + 2 + DATA_KEY_ID_BYTES + 4 + 4 + IV_BYTES;
+/** The longest header there can be (a 255-byte master key id): reading this many bytes always covers it. */
+export const MAX_HEADER_BYTES = FIXED_HEADER_BYTES + 255;
 const MAX_SEGMENTS = 0x1_0000_0000;
 
 /** The fields of a ciphertext header. */

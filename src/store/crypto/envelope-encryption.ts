@@ -36,6 +36,18 @@ export interface EnvelopeEncryptionOptions {
   segmentBytes?: number;
 }
 
+/** Where the parts of sealed content lie: a header of `headerBytes`, then segments of `segmentBytes` plaintext each. */
+export interface SealedLayout {
+  headerBytes: number;
+  segmentBytes: number;
+}
+
+/** Random access to one piece of sealed content: its layout, and any segment opened by index. */
+export interface SegmentReader extends SealedLayout {
+  /** Decrypts and verifies segment `index` (`sealed` is its ciphertext and tag); throws INTERNAL if it does not authenticate. */
+  open(index: number, last: boolean, sealed: Buffer): Buffer;
+}
+
 /** The outcome of re-wrapping every data key under the primary master key. */
 export interface RewrapReport {
   rewrapped: number;
@@ -88,6 +100,31 @@ export class EnvelopeEncryption {
   }
 
   /**
+   * Like {@link encryptStream}, and also tells the layout of what it writes, so that a store can
+   * record it beside the content (object metadata) and later compute sizes and seek to segments.
+   */
+  async encryptStreamWithLayout(accountId: string, source: AsyncIterable<StreamChunk>, context: string): Promise<{ body: Readable; layout: SealedLayout }> {
+    const { cipher, headerBytes } = await this.sealer(accountId, context);
+    const body = Readable.from(sealStream({ cipher, headerBytes, source, segmentBytes: this.segmentBytes }), { objectMode: false });
+    return { body, layout: { headerBytes: headerBytes.length, segmentBytes: this.segmentBytes } };
+  }
+
+  /**
+   * Opens sealed content for random access: `head` is its first bytes (at least the header;
+   * MAX_HEADER_BYTES always suffice). Key problems reject here, as for {@link decrypt}.
+   */
+  async openSegments(accountId: string, head: Uint8Array, context: string): Promise<SegmentReader> {
+    const parsed = parseHeader(Buffer.from(head.buffer, head.byteOffset, head.byteLength), true)!;
+    const key = await this.keyFor(accountId, parsed.header);
+    const cipher = new SegmentCipher(key.key, parsed.header, parsed.bytes, { accountId, context });
+    return {
+      headerBytes: parsed.bytes.length,
+      segmentBytes: parsed.header.segmentBytes,
+      open: (index, last, sealed) => cipher.open(index, last, sealed),
+    };
+  }
+
+  /**
    * Decrypts a stream; a bad header or an unusable key rejects here, before the first byte. The
    * stream only yields verified segments, and errors if a later segment fails to verify.
    */
@@ -97,7 +134,11 @@ export class EnvelopeEncryption {
       const { header, headerBytes, rest } = await readStreamHeader(iterator);
       const key = await this.keyFor(accountId, header);
       const cipher = new SegmentCipher(key.key, header, headerBytes, { accountId, context });
-      return Readable.from(openStream({ cipher, rest, source: iterator, segmentBytes: header.segmentBytes }), { objectMode: false });
+      const plain = Readable.from(openStream({ cipher, rest, source: iterator, segmentBytes: header.segmentBytes }), { objectMode: false });
+      // Destroyed before its first read, the generator never starts and so never releases the
+      // source (a file handle, a socket): release it here. Returning a finished source is a no-op.
+      plain.once("close", () => void iterator.return?.()?.catch(() => undefined));
+      return plain;
     } catch (error) {
       await iterator.return?.();
       throw error;

@@ -8,7 +8,7 @@ import { parseHeader, TAG_BYTES, type CiphertextHeader, type SegmentCipher } fro
 export type StreamChunk = Uint8Array | string;
 
 /** A FIFO of byte chunks that hands out exact-length slices without copying more than needed. */
-class ByteQueue {
+export class ByteQueue {
   private chunks: Buffer[] = [];
   length = 0;
 
@@ -38,7 +38,8 @@ class ByteQueue {
   }
 }
 
-function toBuffer(chunk: unknown): Buffer {
+/** A stream chunk as a buffer (strings as UTF-8), without copying. */
+export function toBuffer(chunk: unknown): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   if (typeof chunk === "string") return Buffer.from(chunk, "utf8");
