@@ -191,7 +191,18 @@ const knowledgeBasesSchema = z
      * PostgreSQL + pgvector stores for `storageConfiguration.type: RDS`, by the `resourceArn` a
      * knowledge base names: the connection URL (a secret reference, since it holds a password).
      */
-    rds: z.record(z.string().min(1), z.object({ url: z.union([secretRef, z.string().regex(/^postgres(ql)?:\/\//, "must be postgres://… or a secret reference")]) }).strict()).default({}),
+    rds: z
+      .record(
+        z.string().min(1),
+        z
+          .object({
+            url: z.union([secretRef, z.string().regex(/^postgres(ql)?:\/\//, "must be postgres://… or a secret reference")]),
+            /** Connections each knowledge base's index may hold (default 4). */
+            poolSize: z.number().int().positive().optional(),
+          })
+          .strict(),
+      )
+      .default({}),
     /** Largest document ingested; bigger ones fail with a reason (Bedrock's limit is 50 MB). */
     maxDocumentBytes: z.number().int().positive().default(50 * 1024 * 1024),
     /** Sync every S3 data source this often (minutes); 0 turns scheduled sync off. */

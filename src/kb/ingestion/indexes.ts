@@ -87,7 +87,7 @@ export class KnowledgeBaseIndexes {
       if (!mapped) throw new BasaltError("VALIDATION", `No database is configured for ${rds.resourceArn}; add it under knowledgeBases.rds in Basalt's configuration.`);
       const url = new URL(/^(env|file)::/.test(mapped.url) ? resolveSecret(mapped.url) : mapped.url);
       url.pathname = `/${encodeURIComponent(rds.databaseName)}`;
-      const index = await openPgvectorIndex({ connectionString: url.href, tableName: rds.tableName, fieldMapping: rds.fieldMapping, dimensions });
+      const index = await openPgvectorIndex({ connectionString: url.href, tableName: rds.tableName, fieldMapping: rds.fieldMapping, dimensions, poolSize: mapped.poolSize ?? 4 });
       return { index, embedding: model, embeddingModelId: id, dimensions };
     }
     throw new BasaltError("VALIDATION", `Storage type ${storage.type} is not supported by Basalt.`);
