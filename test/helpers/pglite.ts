@@ -3,10 +3,11 @@
 // so the real `pg` driver connects with an ordinary connection string. Works offline. Also the
 // targets pgvector suites run on (PGlite, and the real PostgreSQL when it has pgvector).
 //
-// PGlite is one backend: pglite-socket multiplexes clients message by message, and pins the
-// backend to one client only inside an explicit transaction. Two clients' extended-protocol
-// messages (Parse/Bind/Execute/Sync) can interleave outside one and corrupt each other's
-// unnamed statement, so code under test should use a pool of one connection here.
+// PGlite is one backend. pglite-socket 0.0.22 queues every client's protocol messages into it
+// one by one and pins it to one client only inside an explicit transaction; outside one,
+// nothing in its queue keeps a client's Parse/Bind/Execute/Sync together (none interleaved in
+// a 400-query trial, but the code allows it). Code under test therefore gets a pool of one
+// connection here; the real PostgreSQL runs the same suites with a real pool.
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite/vector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";

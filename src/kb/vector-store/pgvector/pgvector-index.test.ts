@@ -141,7 +141,10 @@ for (const target of await pgvectorTestTargets()) {
       await rejectsWith(openPgvectorIndex(options({ tableName: "int_text" })), "VALIDATION", /fieldMapping\.textField/, /integer/);
       await sql.query(`CREATE TABLE no_dims (id uuid PRIMARY KEY, embedding vector, chunks text, metadata json, custom_metadata jsonb)`);
       await rejectsWith(openPgvectorIndex(options({ tableName: "no_dims" })), "VALIDATION", /fieldMapping\.vectorField/);
-      await (await openPgvectorIndex(options({ tableName: "five_dims", dimensions: 5 }))).drop();
+      const five = await openPgvectorIndex(options({ tableName: "five_dims", dimensions: 5 }));
+      await five.close();
+      await five.drop();
+      assert.equal((await sql.query("SELECT to_regclass('five_dims') AS t")).rows[0].t, null, "drop works after close too");
     });
 
     it("without a custom metadata column keeps filterable metadata in the metadata column", async () => {
@@ -218,6 +221,27 @@ for (const target of await pgvectorTestTargets()) {
         assert.equal(await index.count(), 2);
         assert.equal(await index.deleteDocuments(["x'); DROP TABLE kb; --"]), 1);
         assert.equal(await index.count(), 1);
+      } finally {
+        await index.drop();
+      }
+    });
+
+    it("finds a rare word among many chunks of common words, and fills k from them", async () => {
+      const index = await openPgvectorIndex(options({ tableName: "common_words" }));
+      try {
+        // Over COMMON_TERM_DOCUMENTS chunks hold "the" and "report": both are common words.
+        const chunks = Array.from({ length: 1200 }, (_, i) => chunk(`doc-${i}#0`, [1, i % 7, 1], { text: i === 777 ? "the defibrillator report" : `the report number ${i} of the year` }));
+        await index.upsert(chunks);
+        await sql.query("ANALYZE common_words");
+        const one = await index.search({ mode: "LEXICAL", text: "where is the defibrillator report", k: 1 });
+        assert.deepEqual(one.map((h) => h.chunk.id), ["doc-777#0"]);
+        const three = await index.search({ mode: "LEXICAL", text: "where is the defibrillator report", k: 3 });
+        assert.equal(three.length, 3, "common words fill k when rare ones match too few chunks");
+        assert.equal(three[0]?.chunk.id, "doc-777#0");
+        assert.ok(three[0]!.score > three[1]!.score);
+        const common = await index.search({ mode: "LEXICAL", text: "the report", k: 5, filter: parseMetadataFilter({ equals: { key: "missing", value: 1 } }) });
+        assert.deepEqual(common, []);
+        assert.equal((await index.search({ mode: "LEXICAL", text: "the report", k: 5 })).length, 5, "a query of common words only still answers");
       } finally {
         await index.drop();
       }

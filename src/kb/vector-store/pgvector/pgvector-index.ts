@@ -11,7 +11,7 @@ import { reciprocalRankFusion } from "../fusion.ts";
 import type { SearchHit, SearchQuery, StoredChunk, VectorIndex } from "../vector-store.ts";
 import { chunkUuid } from "./chunk-uuid.ts";
 import { compileFilter, SqlParams } from "./filter-sql.ts";
-import { lexicalSql } from "./lexical-sql.ts";
+import { COMMON_TERM_DOCUMENTS, idf, rankSql, STATISTICS_SQL, termsSql, type TermRow } from "./lexical-sql.ts";
 import { parseFieldMapping, parseTableName, quoteIdentifier, quoteTableName, type RdsFieldMapping } from "./rds-configuration.ts";
 import { BOOKKEEPING, BOOKKEEPING_PREFIX, ensureTable, type TableInfo } from "./table-schema.ts";
 
@@ -83,17 +83,20 @@ export class PgvectorIndex implements VectorIndex {
   readonly #aliases: string[];
   readonly #hasCustom: boolean;
   readonly #exactRows: number;
+  readonly #connectionString: string;
   #closed = false;
 
   /** What the server and table offer (pgvector version, iterative scans, indexes). */
   readonly info: TableInfo;
 
-  constructor(pool: pg.Pool, table: string, mapping: RdsFieldMapping, dimensions: number, info: TableInfo, exactSearchRows = EXACT_SEARCH_ROWS) {
-    this.#pool = pool;
-    this.#exactRows = exactSearchRows;
-    this.#table = table;
-    this.dimensions = dimensions;
-    this.info = info;
+  constructor(parts: { pool: pg.Pool; connectionString: string; table: string; mapping: RdsFieldMapping; dimensions: number; info: TableInfo; exactSearchRows?: number }) {
+    const { mapping } = parts;
+    this.#pool = parts.pool;
+    this.#connectionString = parts.connectionString;
+    this.#exactRows = parts.exactSearchRows ?? EXACT_SEARCH_ROWS;
+    this.#table = parts.table;
+    this.dimensions = parts.dimensions;
+    this.info = parts.info;
     this.#hasCustom = mapping.customMetadataField !== undefined;
     this.#col = {
       pk: quoteIdentifier(mapping.primaryKeyField),
@@ -302,25 +305,34 @@ export class PgvectorIndex implements VectorIndex {
   }
 
   async #lexical(text: string, k: number, filter: MetadataFilter | undefined): Promise<SearchHit[]> {
-    const params = new SqlParams([text, k]);
-    const where = this.#filterSql(filter, params);
-    const sql = lexicalSql(
-      {
-        table: this.#table,
-        row: ROW,
-        text: this.#col.text,
-        select: this.#select,
-        aliases: this.#aliases,
-        ...(where === undefined ? {} : { where }),
-        query: "$1",
-        limit: "$2::int",
-        tieBreaker: "pk",
-      },
-      params,
-    );
     const rows = await this.#transaction(async (client) => {
       await noJit(client);
-      return (await client.query<ChunkRow>(sql, params.values)).rows;
+      const terms = (await client.query<TermRow>(termsSql(this.#table, this.#col.text), [text, COMMON_TERM_DOCUMENTS])).rows;
+      if (terms.length === 0) return [];
+      // Chunk counts: exact below the cap; above it, ANALYZE's share of chunks holding the word.
+      const index = this.info.textIndex;
+      const stats = (await client.query<{ estimate: number | null; elems: string[] | null; freqs: number[] | null }>(STATISTICS_SQL, [this.#table, index?.schema ?? null, index?.name ?? null])).rows[0]!;
+      let total = stats.estimate !== null && stats.estimate >= 0 ? stats.estimate : (await client.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${this.#table}`)).rows[0]!.n;
+      const shares = new Map((stats.elems ?? []).map((lexeme, i) => [lexeme, stats.freqs?.[i] ?? 0]));
+      const counted = terms.map((term) => ({ ...term, df: term.documents >= COMMON_TERM_DOCUMENTS ? Math.max(term.documents, (shares.get(term.lexeme) ?? 0) * total) : term.documents }));
+      total = Math.max(total, ...counted.map((term) => term.df));
+      const weighted = counted.map((term) => ({ query: term.query, weight: idf(term.df, total) }));
+      const rank = async (matching: readonly TermRow[]) => {
+        const params = new SqlParams();
+        const where = this.#filterSql(filter, params);
+        const sql = rankSql(
+          { table: this.#table, row: ROW, text: this.#col.text, select: this.#select, aliases: this.#aliases, ...(where === undefined ? {} : { where }), tieBreaker: "pk", terms: weighted, match: matching.map((term) => term.query).join(" | "), k },
+          params,
+        );
+        return (await client.query<ChunkRow>(sql, params.values)).rows;
+      };
+      // Candidates are the chunks holding a rarer word; common words join only if too few do.
+      const rare = terms.filter((term) => term.documents < COMMON_TERM_DOCUMENTS);
+      if (rare.length > 0 && rare.length < terms.length) {
+        const found = await rank(rare);
+        if (found.length >= k) return found;
+      }
+      return rank(terms);
     });
     return rows.map((row) => this.#toHit(row, clampScore(row.score)));
   }
@@ -332,8 +344,18 @@ export class PgvectorIndex implements VectorIndex {
   }
 
   async drop(): Promise<void> {
-    if (!this.#closed) await this.#pool.query(`DROP TABLE IF EXISTS ${this.#table}`);
-    await this.close();
+    if (!this.#closed) {
+      await this.#pool.query(`DROP TABLE IF EXISTS ${this.#table}`);
+      return this.close();
+    }
+    // Closed already: one connection of its own.
+    const client = new pg.Client({ connectionString: this.#connectionString, application_name: "basalt-kb" });
+    await client.connect();
+    try {
+      await client.query(`DROP TABLE IF EXISTS ${this.#table}`);
+    } finally {
+      await client.end();
+    }
   }
 }
 
@@ -365,7 +387,7 @@ export async function openPgvectorIndex(options: PgvectorIndexOptions): Promise<
   try {
     const info = await ensureTable(client, tableName, mapping, dimensions);
     client.release();
-    return new PgvectorIndex(pool, quoteTableName(tableName), mapping, dimensions, info, options.exactSearchRows);
+    return new PgvectorIndex({ pool, connectionString: options.connectionString, table: quoteTableName(tableName), mapping, dimensions, info, exactSearchRows: exactRows });
   } catch (error) {
     client.release(true);
     await pool.end().catch(() => undefined);

@@ -32,6 +32,8 @@ export interface TableInfo {
   hnswIndex: boolean;
   /** The column filters read: `json` or `jsonb` (only jsonb can use a GIN index). */
   filterColumnType: "json" | "jsonb";
+  /** The full-text GIN index, whose ANALYZE statistics say how common a word is. */
+  textIndex?: { schema: string; name: string };
 }
 
 const FIELD_PATH = "storageConfiguration.rdsConfiguration.fieldMapping";
@@ -109,9 +111,18 @@ function checkColumns(columns: Map<string, string>, tableName: string, mapping: 
   }
 }
 
-async function indexDefinitions(client: pg.ClientBase, qualified: string): Promise<string[]> {
-  const rows = await client.query<{ def: string }>("SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = to_regclass($1)", [qualified]);
-  return rows.rows.map((row) => row.def);
+interface IndexDefinition {
+  schema: string;
+  name: string;
+  def: string;
+}
+
+async function indexDefinitions(client: pg.ClientBase, qualified: string): Promise<IndexDefinition[]> {
+  const rows = await client.query<IndexDefinition>(
+    "SELECT n.nspname AS schema, c.relname AS name, pg_get_indexdef(i.indexrelid) AS def FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace WHERE i.indrelid = to_regclass($1)",
+    [qualified],
+  );
+  return rows.rows;
 }
 
 function escapeRegExp(text: string): string {
@@ -123,9 +134,9 @@ function columnPattern(column: string): string {
   return `(?:${escapeRegExp(column)}|"${escapeRegExp(column)}")`;
 }
 
-async function ensureIndexes(client: pg.ClientBase, name: TableName, mapping: RdsFieldMapping, columns: Map<string, string>, dimensions: number): Promise<boolean> {
+async function ensureIndexes(client: pg.ClientBase, name: TableName, mapping: RdsFieldMapping, columns: Map<string, string>, dimensions: number): Promise<Pick<TableInfo, "hnswIndex" | "textIndex">> {
   const table = quoteTableName(name);
-  const defs = await indexDefinitions(client, table);
+  const defs = (await indexDefinitions(client, table)).map((index) => index.def);
   const has = (pattern: RegExp) => defs.some((def) => pattern.test(def));
   const vector = columnPattern(mapping.vectorField);
   const text = columnPattern(mapping.textField);
@@ -140,9 +151,8 @@ async function ensureIndexes(client: pg.ClientBase, name: TableName, mapping: Rd
     await create("hnsw", "hnsw", `${quoteIdentifier(mapping.vectorField)} vector_cosine_ops`);
     hnsw = true;
   }
-  if (!has(new RegExp(`USING gin \\(to_tsvector\\('simple'::regconfig, ${text}\\)\\)`))) {
-    await create("fts", "gin", `to_tsvector('simple', ${quoteIdentifier(mapping.textField)})`);
-  }
+  const fullText = new RegExp(`USING gin \\(to_tsvector\\('simple'::regconfig, ${text}\\)\\)`);
+  if (!has(fullText)) await create("fts", "gin", `to_tsvector('simple', ${quoteIdentifier(mapping.textField)})`);
   if (mapping.customMetadataField !== undefined) {
     const custom = columnPattern(mapping.customMetadataField);
     if (columns.get(mapping.customMetadataField) === "jsonb" && !has(new RegExp(`USING gin \\(${custom}( jsonb_path_ops)?\\)`))) {
@@ -151,7 +161,8 @@ async function ensureIndexes(client: pg.ClientBase, name: TableName, mapping: Rd
   }
   const documentKey = `(${quoteIdentifier(mapping.metadataField)} ->> '${BOOKKEEPING.documentId}'::text)`;
   if (!defs.some((def) => def.includes(BOOKKEEPING.documentId))) await create("document", "btree", documentKey);
-  return hnsw;
+  const textIndex = (await indexDefinitions(client, table)).find((index) => fullText.test(index.def));
+  return { hnswIndex: hnsw, ...(textIndex ? { textIndex: { schema: textIndex.schema, name: textIndex.name } } : {}) };
 }
 
 /**
@@ -176,10 +187,10 @@ export async function ensureTable(client: pg.ClientBase, name: TableName, mappin
       columns = (await columnsOf(client, table))!;
     }
     checkColumns(columns, name.table, mapping, dimensions);
-    const hnswIndex = await ensureIndexes(client, name, mapping, columns, dimensions);
+    const indexes = await ensureIndexes(client, name, mapping, columns, dimensions);
     await client.query("COMMIT");
     const filterColumnType = columns.get(mapping.customMetadataField ?? mapping.metadataField) === "jsonb" ? "jsonb" : "json";
-    return { extensionVersion, iterativeScan: versionAtLeast(extensionVersion, 0, 8), hnswIndex, filterColumnType };
+    return { extensionVersion, iterativeScan: versionAtLeast(extensionVersion, 0, 8), filterColumnType, ...indexes };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
