@@ -6,7 +6,8 @@
 //   [--queries 1000] [--m 16] [--ef-construction 200] [--target 0.95] [--threads N] [--dir DIR]
 //   --candidates        also measure the design candidates of decision 0016 (TypeScript HNSW,
 //                       flat scan, SQLite scan, filter strategies) at the first size
-//   --engines LIST      with --candidates, which engines: hnswlib,basalt,ts,flat,sqlite (default all)
+//   --engines LIST      with --candidates, which engines: hnswlib,basalt,ts,flat,sqlite (default
+//                       all) or none (the filter measurements only)
 //   --lexical [DIR]     BM25 quality of the FTS5 tokenizers on a BEIR folder (SciFact by default)
 // Prints Markdown tables; writes bench/results/vector-search.json (or vector-candidates.json).
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -168,7 +169,7 @@ for (const [position, size] of sizes.entries()) {
   log(`ground truth ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   await workers.close();
   const named: Record<string, Engine> = { hnswlib: rawHnswlib, basalt: basaltEmbedded, ts: typescriptHnsw, flat: flatScan, sqlite: sqliteScan };
-  const engines = candidates && position === 0 ? (flag("engines") || "hnswlib,basalt,ts,flat,sqlite").split(",").map((name) => named[name]!) : [rawHnswlib, basaltEmbedded];
+  const engines = candidates && position === 0 ? (flag("engines") || "hnswlib,basalt,ts,flat,sqlite").split(",").flatMap((name) => (name === "none" ? [] : [named[name]!])) : [rawHnswlib, basaltEmbedded];
   const sizeResults: EngineResult[] = [];
   for (const engine of engines) sizeResults.push(await measure(engine, size, data, queries, truth));
   results.push(...sizeResults);

@@ -37,6 +37,15 @@ function chunkMetadata(i: number): Metadata {
   return { bucket: doc % BUCKETS, "x-amz-bedrock-kb-source-uri": `s3://bench/doc-${doc}.pdf`, "x-amz-bedrock-kb-document-page-number": Math.floor((i % 10) / 3) + 1 };
 }
 
+/** Milliseconds per call, after two warm-up calls. */
+function timed(fn: () => unknown): number {
+  fn();
+  fn();
+  const started = performance.now();
+  for (let r = 0; r < 5; r++) fn();
+  return (performance.now() - started) / 5;
+}
+
 /** Runs both measurements over `data` (unit vectors) with `queries`. */
 export async function filterExperiment(options: { data: Float32Array; queries: Float32Array; dimensions: number; k: number; log: (line: string) => void }): Promise<{ evaluation: FilterEvaluationRow[]; selectivity: SelectivityRow[] }> {
   const { data, queries, dimensions: d, k } = options;
@@ -47,9 +56,7 @@ export async function filterExperiment(options: { data: Float32Array; queries: F
   // (1) Filter evaluation: per chunk, per distinct metadata object (Basalt), or in SQL.
   const metadata = Array.from({ length: n }, (_, i) => chunkMetadata(i));
   const filter = parseMetadataFilter(wire(0.05));
-  let t = performance.now();
-  for (let r = 0; r < 5; r++) metadata.filter((m) => matchesFilter(m, filter));
-  const perChunk = (performance.now() - t) / 5;
+  const perChunk = timed(() => metadata.filter((m) => matchesFilter(m, filter)));
   const catalog = new MetadataCatalog();
   const interned = new Map<string, number>();
   metadata.forEach((m, i) => {
@@ -58,17 +65,13 @@ export async function filterExperiment(options: { data: Float32Array; queries: F
     if (id === undefined) interned.set(json, (id = interned.size));
     catalog.add(i, id, () => m);
   });
-  t = performance.now();
-  for (let r = 0; r < 5; r++) catalog.select(filter);
-  const perDistinct = (performance.now() - t) / 5;
+  const perDistinct = timed(() => catalog.select(filter));
   const db = new BetterSqlite3(":memory:");
   db.exec("CREATE TABLE m (label INTEGER PRIMARY KEY, json TEXT NOT NULL)");
   const insert = db.prepare("INSERT INTO m VALUES (?, ?)");
   db.transaction(() => metadata.forEach((m, i) => insert.run(i, JSON.stringify(m))))();
   const select = db.prepare("SELECT label FROM m WHERE json_type(json, '$.bucket') IN ('integer', 'real') AND json_extract(json, '$.bucket') < ?").pluck();
-  t = performance.now();
-  for (let r = 0; r < 5; r++) select.all(50);
-  const sql = (performance.now() - t) / 5;
+  const sql = timed(() => select.all(50));
   db.close();
 
   // (2) Selectivity, on Basalt's index with the same metadata (interned: one entry per bucket and page).

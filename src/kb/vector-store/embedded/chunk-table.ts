@@ -2,6 +2,7 @@
 // their vectors, interned metadata, an FTS5 index for lexical search, and the bookkeeping that
 // lets the ANN index be replayed after a crash (a generation counter and tombstones).
 import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync } from "node:fs";
 import BetterSqlite3 from "better-sqlite3";
 import { BasaltError, validation } from "../../../spec/errors.ts";
 import type { Metadata } from "../filter.ts";
@@ -47,14 +48,19 @@ type Row = Record<string, unknown>;
 export function openChunkTable(path: string, requested: TableSettings): ChunkTable {
   let db: BetterSqlite3.Database;
   try {
+    const isNew = !existsSync(path);
     // A short busy timeout: the lock another process holds lasts as long as that process.
     db = new BetterSqlite3(path, { timeout: 200 });
+    if (isNew) chmodSync(path, 0o600);
     // Exclusive locking: the ANN index lives in this process's memory, so a second process
     // writing the same file would leave it stale. It gets SQLITE_BUSY instead.
     db.pragma("locking_mode = EXCLUSIVE");
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
     db.pragma("cache_size = -65536");
+    // Reads through a memory map: hydrating the hits of a search at 100k chunks took 65 µs with
+    // read() calls and 41 µs mapped (decision 0016). SQLite caps the map at 2 GB by default.
+    db.pragma("mmap_size = 2147418112");
   } catch (error) {
     throw openError(path, error);
   }

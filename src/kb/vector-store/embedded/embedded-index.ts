@@ -43,8 +43,8 @@ const SELECTION_CACHE_SIZE = 64;
 export const HYBRID_DEPTH = 50;
 /**
  * The graph is saved (besides on close) once it has this many unsaved changes and the last save
- * is a minute old: a crash then replays about a minute of inserts at most, and a long ingestion
- * spends a few percent of its time on saves whatever the index size.
+ * is a minute old, or 20 times as old as that save took: a crash then replays about a minute of
+ * inserts, and a long ingestion spends at most 5 % of its time on saves whatever the index size.
  */
 const SAVE_MIN_CHANGES = 1_000;
 const SAVE_INTERVAL_MS = 60_000;
@@ -67,7 +67,8 @@ export async function openEmbeddedIndex(options: EmbeddedIndexOptions): Promise<
   openDirs.add(dir);
   let table: ChunkTable | undefined;
   try {
-    await mkdir(dir, { recursive: true });
+    // Chunks hold document text: owner-only, as the metadata store's files are.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     table = openChunkTable(join(dir, "chunks.sqlite"), { dimensions, m, efConstruction, tokenizer: options.tokenizer ?? "porter" });
     const catalog = new MetadataCatalog();
     const metadata = new Map(table.metadataRows().map((row) => [row.id, row.json]));
@@ -111,6 +112,7 @@ export class EmbeddedIndex implements VectorIndex {
   readonly #writes = new Mutex();
   #closed = false;
   #lastSave = performance.now();
+  #lastSaveMs = 0;
   readonly #selections = new Map<string, FilterSelection>();
 
   constructor(parts: Parts) {
@@ -235,7 +237,8 @@ export class EmbeddedIndex implements VectorIndex {
         // The commit stands; a graph that failed to follow it is rebuilt from SQLite.
         this.#graph = await HnswGraph.open(this.#dir, this.#graph.parameters, this.#table);
       }
-      if (this.#graph.unsaved >= SAVE_MIN_CHANGES && performance.now() - this.#lastSave >= SAVE_INTERVAL_MS) await this.#save();
+      const sinceSave = performance.now() - this.#lastSave;
+      if (this.#graph.unsaved >= SAVE_MIN_CHANGES && sinceSave >= Math.max(SAVE_INTERVAL_MS, 20 * this.#lastSaveMs)) await this.#save();
       return result;
     });
   }
@@ -243,9 +246,11 @@ export class EmbeddedIndex implements VectorIndex {
   async #save(): Promise<void> {
     if (this.#closed || (this.#graph.unsaved === 0 && this.#graph.savedGeneration === this.#table.generation)) return;
     const generation = this.#table.generation;
+    const started = performance.now();
     await this.#graph.save(this.#table.uid, generation, this.#table.maxLabel());
     this.#table.purgeTombstones(generation);
     this.#lastSave = performance.now();
+    this.#lastSaveMs = this.#lastSave - started;
   }
 
   /**

@@ -3,7 +3,7 @@
 // committed write the file reflects (and which database: `<uid>` is random per SQLite file), so on open the writes after it are replayed from SQLite
 // (new labels above maxLabel, tombstones after the generation) and a missing, stale or corrupt
 // file never gives wrong answers: at worst the graph is rebuilt from SQLite.
-import { open, readdir, rename, rm } from "node:fs/promises";
+import { chmod, open, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import hnswlib from "hnswlib-node";
 import type { ChunkTable } from "./chunk-table.ts";
@@ -177,6 +177,7 @@ export class HnswGraph {
     const name = `hnsw-${uid}-g${generation}-l${maxLabel}.bin`;
     const temporary = join(this.dir, `${name}.tmp`);
     await this.#index.writeIndex(temporary);
+    await chmod(temporary, 0o600);
     await fsync(temporary);
     await rename(temporary, join(this.dir, name));
     await fsync(this.dir);

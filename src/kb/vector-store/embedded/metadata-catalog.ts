@@ -10,15 +10,13 @@ export interface FilterSelection {
   count: number;
 }
 
-interface Entry {
-  metadata: Metadata;
-  /** Live chunks carrying this metadata. */
-  refs: number;
-}
-
 /** Interned metadata by id, and each live chunk's (label's) metadata id. */
 export class MetadataCatalog {
-  readonly #entries = new Map<number, Entry>();
+  // Dense arrays indexed by metadata id (SQLite rowids, so nearly dense): a filter walks them
+  // without the iterator of a Map.
+  readonly #metadata: Array<Metadata | undefined> = [];
+  /** Live chunks carrying each metadata object. */
+  readonly #refs: number[] = [];
   readonly #labels = new Map<number, number>();
 
   /** Live chunks. */
@@ -28,12 +26,11 @@ export class MetadataCatalog {
 
   /** Records a live chunk; `metadata` is called only for an id not seen before. */
   add(label: number, metaId: number, metadata: () => Metadata): void {
-    let entry = this.#entries.get(metaId);
-    if (!entry) {
-      entry = { metadata: metadata(), refs: 0 };
-      this.#entries.set(metaId, entry);
+    if (this.#metadata[metaId] === undefined) {
+      this.#metadata[metaId] = metadata();
+      this.#refs[metaId] = 0;
     }
-    entry.refs++;
+    this.#refs[metaId]!++;
     this.#labels.set(label, metaId);
   }
 
@@ -42,8 +39,7 @@ export class MetadataCatalog {
     const metaId = this.#labels.get(label);
     if (metaId === undefined) return false;
     this.#labels.delete(label);
-    const entry = this.#entries.get(metaId)!;
-    if (--entry.refs === 0) this.#entries.delete(metaId);
+    if (--this.#refs[metaId]! === 0) this.#metadata[metaId] = undefined;
     return true;
   }
 
@@ -56,10 +52,12 @@ export class MetadataCatalog {
   select(filter: MetadataFilter): FilterSelection {
     const metaIds = new Set<number>();
     let count = 0;
-    for (const [id, entry] of this.#entries) {
-      if (matchesFilter(entry.metadata, filter)) {
+    const all = this.#metadata;
+    for (let id = 0; id < all.length; id++) {
+      const metadata = all[id];
+      if (metadata !== undefined && matchesFilter(metadata, filter)) {
         metaIds.add(id);
-        count += entry.refs;
+        count += this.#refs[id]!;
       }
     }
     return { metaIds, count };
