@@ -2,18 +2,17 @@
 // else), credentials created while serving turn authentication on, the CLI prints each secret
 // once and the data directory never holds one in clear, and no request field picks an upstream.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
 import OpenAI from "openai";
+import { runBasalt } from "./helpers/cli.ts";
 import { startOpenAiUpstream } from "./helpers/openai-upstream.ts";
 import { createUser, iam, policy, sigv4Runtime } from "./helpers/iam.ts";
 import { DUMMY_CREDENTIALS, startTestServer } from "./helpers/server.ts";
 
-const BIN = join(import.meta.dirname, "..", "bin", "basalt.js");
 const ECHO = { provider: "mock", id: "mock.echo" };
 
 const temps: string[] = [];
@@ -24,24 +23,7 @@ function tempDir(): string {
 }
 after(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-/** Runs `basalt …` as a child process with a clean environment. */
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { NO_COLOR: "1" };
-  for (const [key, value] of Object.entries(process.env)) if (!/^(BASALT_|AWS_)/.test(key)) env[key] = value;
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d));
-  child.stderr.on("data", (d: Buffer) => (stderr += d));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runCli = (args: string[]) => runBasalt(args, { timeoutMs: 60_000 });
 
 /** Every file under `dir`, as bytes. */
 function allBytes(dir: string): Buffer {

@@ -3,7 +3,7 @@
 // an answer with sources), `kb sync`; then kill -9 of the server in the middle of an ingestion,
 // a restart that finishes the job, and a check that every document has exactly its chunks.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,14 +12,10 @@ import { openDatabase } from "../src/store/db/open-database.ts";
 import { openEmbeddedIndex } from "../src/kb/vector-store/embedded/embedded-index.ts";
 import { embeddedIndexDir } from "../src/kb/ingestion/indexes.ts";
 import { DEFAULT_ACCOUNT_ID } from "../src/spec/principal.ts";
+import { runBasalt, spawnBasalt } from "./helpers/cli.ts";
 
-const BIN = join(import.meta.dirname, "..", "bin", "basalt.js");
 const temps: string[] = [];
-const children: ChildProcess[] = [];
-after(() => {
-  children.forEach((child) => child.exitCode === null && child.kill("SIGKILL"));
-  temps.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
-});
+after(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "basalt-kbcli-"));
@@ -27,29 +23,11 @@ function tempDir(): string {
   return dir;
 }
 
-function env(): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!/^(BASALT_|AWS_)/.test(key)) out[key] = value;
-  return { ...out, NO_COLOR: "1" };
-}
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: env(), stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d));
-  child.stderr.on("data", (d: Buffer) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runBasalt(args);
 
 /** Starts `basalt serve` and resolves with its URL once it listens. */
 async function serve(dataDir: string, config: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--data-dir", dataDir, "--config", config], { env: env(), stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
+  const child = spawnBasalt(["serve", "--port", "0", "--data-dir", dataDir, "--config", config]);
   let text = "";
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${text}`)), 60_000);

@@ -2,31 +2,19 @@
 // re-wraps data keys and signed requests keep working; disabling the master key makes the
 // server fail closed (the access key secrets under it cannot be read); enabling restores it.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
+import { runBasalt } from "./helpers/cli.ts";
 import { createUser, policy, sigv4Runtime } from "./helpers/iam.ts";
 import { startTestServer } from "./helpers/server.ts";
 
-const BIN = join(import.meta.dirname, "..", "bin", "basalt.js");
 const dataDir = mkdtempSync(join(tmpdir(), "basalt-keys-"));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function basalt(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
-  const child = spawn(process.execPath, [BIN, ...args, "--data-dir", dataDir], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d));
-  child.stderr.on("data", (d: Buffer) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const basalt = (...args: string[]) => runBasalt([...args, "--data-dir", dataDir]);
 
 const converse = new ConverseCommand({ modelId: "mock.echo", messages: [{ role: "user", content: [{ text: "hi" }] }] });
 

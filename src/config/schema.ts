@@ -149,21 +149,27 @@ const quotasSchema = z
 /** The whole configuration file. */
 const s3BucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name: 3–63 lowercase letters, digits, dots and hyphens");
 
+/** How to reach an S3-compatible server (object storage, data sources). */
+const s3ConnectionFields = {
+  /** For MinIO, Ceph, s3rver and other S3-compatible servers; AWS S3 when absent. */
+  endpoint: z.string().url().optional(),
+  region: z.string().optional(),
+  /** `http://host/bucket/key` addressing, which most self-hosted servers need. */
+  forcePathStyle: z.boolean().optional(),
+  /** Both or neither; with neither, the AWS SDK's default credential chain applies. */
+  accessKeyId: secretRef.optional(),
+  secretAccessKey: secretRef.optional(),
+};
+const credentialsTogether: [(s: { accessKeyId?: string; secretAccessKey?: string }) => boolean, { message: string; path: string[] }] = [
+  (s) => (s.accessKeyId === undefined) === (s.secretAccessKey === undefined),
+  { message: "accessKeyId and secretAccessKey go together", path: ["secretAccessKey"] },
+];
+
 /** An S3-compatible server that data sources read from. */
 const s3SourceSchema = z
-  .object({
-    /** For MinIO, Ceph, s3rver and other S3-compatible servers; AWS S3 when absent. */
-    endpoint: z.string().url().optional(),
-    region: z.string().optional(),
-    forcePathStyle: z.boolean().optional(),
-    accessKeyId: secretRef.optional(),
-    secretAccessKey: secretRef.optional(),
-  })
+  .object(s3ConnectionFields)
   .strict()
-  .refine((s) => (s.accessKeyId === undefined) === (s.secretAccessKey === undefined), {
-    message: "accessKeyId and secretAccessKey go together",
-    path: ["secretAccessKey"],
-  });
+  .refine(...credentialsTogether);
 
 /**
  * Knowledge bases. A data source names a bucket (`arn:aws:s3:::<bucket>`) as on Bedrock; the
@@ -258,23 +264,13 @@ export const configSchema = z
         z
           .object({
             type: z.literal("s3"),
-            bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name: 3–63 lowercase letters, digits, dots and hyphens"),
+            bucket: s3BucketName,
             /** Key prefix inside the bucket, so Basalt can share it; a trailing `/` is added when missing. */
             prefix: z.string().optional(),
-            /** For MinIO, Ceph and other S3-compatible servers; AWS S3 when absent. */
-            endpoint: z.string().url().optional(),
-            region: z.string().optional(),
-            /** `http://host/bucket/key` addressing, which most self-hosted servers need. */
-            forcePathStyle: z.boolean().optional(),
-            /** Both or neither; with neither, the AWS SDK's default credential chain applies. */
-            accessKeyId: secretRef.optional(),
-            secretAccessKey: secretRef.optional(),
+            ...s3ConnectionFields,
           })
           .strict()
-          .refine((s) => (s.accessKeyId === undefined) === (s.secretAccessKey === undefined), {
-            message: "accessKeyId and secretAccessKey go together",
-            path: ["secretAccessKey"],
-          }),
+          .refine(...credentialsTogether),
       ])
       .optional(),
     /** The metadata database: embedded SQLite at `<dataDir>/basalt.db` unless a URL says otherwise. */
