@@ -8,6 +8,8 @@ import { after, before, describe, it } from "node:test";
 import { BedrockClient, ListFoundationModelsCommand } from "@aws-sdk/client-bedrock";
 import { ConverseCommand, ConverseStreamCommand, type BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import OpenAI, { AuthenticationError, PermissionDeniedError } from "openai";
+import { Hash } from "@smithy/hash-node";
+import { SignatureV4 } from "@smithy/signature-v4";
 import { bearerRuntime, createUser, iam, modelArn, policy, sigv4Runtime, type UserKeys } from "./helpers/iam.ts";
 import { DUMMY_CREDENTIALS, startTestServer, type TestServer } from "./helpers/server.ts";
 
@@ -162,6 +164,21 @@ describe("IAM end to end with real keys", () => {
     await refused(openai.chat.completions.create({ model: "mock.echo", messages: [{ role: "user", content: "no" }] }), "PermissionDeniedError", 403);
     await iam(dataDir, "enable-model", "--model-id", "mock.echo");
     assert.equal(await converseText(client, "mock.echo", "back"), "back");
+  });
+
+  it("lets only principals allowed cloudwatch:GetMetricData scrape /metrics", async () => {
+    const scrape = async (keys: Pick<UserKeys, "accessKeyId" | "secretAccessKey">) => {
+      const url = new URL(`${server.url}/metrics`);
+      const signer = new SignatureV4({ service: "bedrock", region: "us-east-1", credentials: keys, sha256: Hash.bind(null, "sha256") });
+      const signed = await signer.sign({ method: "GET", protocol: "http:", hostname: url.hostname, port: Number(url.port), path: url.pathname, headers: { host: url.host } });
+      return fetch(url, { headers: signed.headers as Record<string, string> });
+    };
+    const denied = await scrape(bob);
+    assert.equal(denied.status, 403, "bedrock:* does not cover Basalt's metrics");
+    const ops = await createUser(dataDir, { user: "ops-metrics", policy: policy([{ Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*" }]) });
+    const allowed = await scrape(ops);
+    assert.equal(allowed.status, 200);
+    assert.match(await allowed.text(), /basalt_/);
   });
 
   it("simulate reports the decision and the deciding statement", async () => {

@@ -5,6 +5,8 @@ import { foundationModelArn, modelIdFromIdentifier } from "../spec/arn.ts";
 
 /** Bedrock IAM actions Basalt knows; the policy parser warns about other `bedrock:` names. */
 export const BEDROCK_ACTIONS = [
+  // Basalt's Prometheus metrics: CloudWatch's read action, as AWS governs Bedrock's metrics.
+  "cloudwatch:GetMetricData",
   "bedrock:InvokeModel",
   "bedrock:InvokeModelWithResponseStream",
   "bedrock:CountTokens",
@@ -143,6 +145,7 @@ export const OPERATIONS = {
   "openai.Embeddings": { surface: "openai", method: "POST", path: "/v1/embeddings", action: "bedrock:InvokeModel", resource: "model" },
   "openai.ListModels": { surface: "openai", method: "GET", path: "/v1/models", action: "bedrock:ListFoundationModels", resource: "*" },
   "openai.GetModel": { surface: "openai", method: "GET", path: "/v1/models/*", action: "bedrock:GetFoundationModel", resource: "model" },
+  GetMetrics: { surface: "bedrock", method: "GET", path: "/metrics", action: "cloudwatch:GetMetricData", resource: "*" },
   GetModelInvocationLoggingConfiguration: { surface: "bedrock", method: "GET", path: "/logging/modelinvocations", action: "bedrock:GetModelInvocationLoggingConfiguration", resource: "*" },
   PutModelInvocationLoggingConfiguration: { surface: "bedrock", method: "PUT", path: "/logging/modelinvocations", action: "bedrock:PutModelInvocationLoggingConfiguration", resource: "*" },
   DeleteModelInvocationLoggingConfiguration: { surface: "bedrock", method: "DELETE", path: "/logging/modelinvocations", action: "bedrock:DeleteModelInvocationLoggingConfiguration", resource: "*" },

@@ -19,8 +19,9 @@ function metricsHandler(metrics: UsageMetrics) {
 export function registerUsageRoutes(router: Router, deps: ApiDeps): void {
   const usage = deps.usage;
   if (!usage) return;
-  // Whoever the server authenticates may scrape; no Bedrock action governs Basalt's own metrics.
-  router.on("GET", "/metrics", metricsHandler(usage.metrics));
+  // The metrics name every principal and model, so scraping needs cloudwatch:GetMetricData, the
+  // action that governs Bedrock's own metrics on AWS (anyone may scrape while authentication is off).
+  router.on("GET", "/metrics", metricsHandler(usage.metrics), { operation: "GetMetrics" });
   // The router authorizes these: each is a Bedrock action on `*` of the caller's account.
   router.on("GET", "/logging/modelinvocations", getLoggingConfigHandler(usage), { operation: "GetModelInvocationLoggingConfiguration" });
   router.on("PUT", "/logging/modelinvocations", putLoggingConfigHandler(usage), { operation: "PutModelInvocationLoggingConfiguration" });
