@@ -46,7 +46,7 @@ describe("quotas and usage under concurrent load", () => {
     server = await startUsageTestServer({
       models: [
         { provider: "mock", id: "mock.rpm", latencyMs: 30 },
-        { provider: "mock", id: "mock.tpm", latencyMs: 30 },
+        { provider: "mock", id: "mock.tpm", latencyMs: 1500 }, // long enough that all 30 calls overlap, even on a loaded machine
         { provider: "mock", id: "mock.streams", chunkDelayMs: 40, chunkSize: 4 },
         { provider: "mock", id: "mock.free" },
         { provider: "mock", id: "mock.failing", mode: "script", responses: [{ error: "MODEL_ERROR" }] },
