@@ -6,7 +6,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { BasaltError, validation } from "../../../spec/errors.ts";
 import { Mutex } from "../../../store/db/mutex.ts";
-import { reciprocalRankFusion } from "../fusion.ts";
+import { fuseHybrid } from "../fusion.ts";
 import type { Metadata, MetadataFilter } from "../filter.ts";
 import type { SearchHit, SearchQuery, StoredChunk, VectorIndex } from "../vector-store.ts";
 import { openChunkTable, type ChunkTable, type WriteResult } from "./chunk-table.ts";
@@ -164,7 +164,7 @@ export class EmbeddedIndex implements VectorIndex {
       const depth = Math.max(HYBRID_DEPTH, 4 * query.k);
       const semantic = this.#semantic(query.vector!, depth, selection);
       const lexical = this.#lexical(query.text!, depth, selection);
-      ranked = reciprocalRankFusion([semantic.map((h) => String(h.label)), lexical.map((h) => String(h.label))])
+      ranked = fuseHybrid(semantic.map((h) => String(h.label)), lexical.map((h) => String(h.label)))
         .slice(0, query.k)
         .map((h) => ({ label: Number(h.id), score: h.score }));
     }

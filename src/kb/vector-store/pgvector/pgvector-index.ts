@@ -7,7 +7,7 @@ import pg from "pg";
 import { redactUrl } from "../../../store/db/postgres.ts";
 import { BasaltError, validation } from "../../../spec/errors.ts";
 import type { Metadata, MetadataFilter } from "../filter.ts";
-import { reciprocalRankFusion } from "../fusion.ts";
+import { fuseHybrid } from "../fusion.ts";
 import type { SearchHit, SearchQuery, StoredChunk, VectorIndex } from "../vector-store.ts";
 import { chunkUuid } from "./chunk-uuid.ts";
 import { compileFilter, SqlParams } from "./filter-sql.ts";
@@ -249,10 +249,12 @@ export class PgvectorIndex implements VectorIndex {
         // both lists beats one ranked 5th in one list only).
         const depth = Math.min(Math.max(3 * k, 60), MAX_EF_SEARCH);
         const [semantic, lexical] = await Promise.all([this.#semantic(vector, depth, query.filter), this.#lexical(query.text, depth, query.filter)]);
-        const lists = [semantic, lexical].filter((list) => list.length > 0);
         const chunks = new Map<string, SearchHit["chunk"]>();
         for (const hit of [...semantic, ...lexical]) chunks.set(hit.chunk.id, hit.chunk);
-        return reciprocalRankFusion(lists.map((list) => list.map((hit) => hit.chunk.id)))
+        return fuseHybrid(
+          semantic.map((hit) => hit.chunk.id),
+          lexical.map((hit) => hit.chunk.id),
+        )
           .slice(0, k)
           .map(({ id, score }) => ({ chunk: chunks.get(id)!, score: clampScore(score) }));
       }
