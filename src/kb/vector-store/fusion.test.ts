@@ -1,7 +1,7 @@
 // Reciprocal-rank fusion: ranks, weights, normalisation, and empty lists in hybrid fusion.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fuseHybrid, reciprocalRankFusion, RRF_K } from "./fusion.ts";
+import { convexCombination, fuseHybrid, reciprocalRankFusion, RRF_K } from "./fusion.ts";
 
 describe("reciprocal-rank fusion", () => {
   it("ranks ids found high in both lists first and scores a double first place 1", () => {
@@ -21,8 +21,25 @@ describe("reciprocal-rank fusion", () => {
     assert.deepEqual(lexicalHeavy.map((f) => f.id), ["y", "x"]);
   });
 
-  it("leaves empty and zero-weight lists out of hybrid fusion, so the other list scores fully", () => {
-    assert.equal(fuseHybrid(["a", "b"], [])[0]!.score, 1);
-    assert.deepEqual(fuseHybrid(["a"], ["b"], { semantic: 0, lexical: 1 }).map((f) => f.id), ["b"]);
+  it("combines normalised scores convexly: a small semantic weight only breaks near-ties of the lexical order", () => {
+    const lexical = [
+      { id: "a", score: 0.9 },
+      { id: "b", score: 0.89 },
+      { id: "c", score: 0.1 },
+    ];
+    const semantic = [
+      { id: "b", score: 0.8 },
+      { id: "c", score: 0.79 },
+      { id: "a", score: 0.2 },
+    ];
+    assert.deepEqual(convexCombination(semantic, lexical, 0.05).map((f) => f.id), ["b", "a", "c"]);
+    assert.deepEqual(convexCombination(semantic, lexical, 0).map((f) => f.id), ["a", "b", "c"]);
+    const fused = convexCombination(semantic, lexical, 0.5);
+    assert.ok(fused.every((f) => f.score >= 0 && f.score <= 1));
+  });
+
+  it("lets one list stand alone at full weight when the other is empty", () => {
+    assert.equal(fuseHybrid([{ id: "a", score: 0.7 }, { id: "b", score: 0.6 }], [])[0]!.score, 1);
+    assert.equal(fuseHybrid([], [{ id: "x", score: 0.3 }])[0]!.id, "x");
   });
 });

@@ -34,7 +34,7 @@ export interface SearchHit {
 export interface SearchQuery {
   /**
    * SEMANTIC: nearest vectors only. LEXICAL: full-text (BM25-style) only. HYBRID: both,
-   * fused by reciprocal rank ({@link reciprocalRankFusion}).
+   * fused by a convex combination of normalised scores (`fuseHybrid` in fusion.ts).
    */
   mode: "SEMANTIC" | "LEXICAL" | "HYBRID";
   /** The query's embedding (SEMANTIC, HYBRID). */

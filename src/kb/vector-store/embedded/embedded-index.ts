@@ -164,7 +164,8 @@ export class EmbeddedIndex implements VectorIndex {
       const depth = Math.max(HYBRID_DEPTH, 4 * query.k);
       const semantic = this.#semantic(query.vector!, depth, selection);
       const lexical = this.#lexical(query.text!, depth, selection);
-      ranked = fuseHybrid(semantic.map((h) => String(h.label)), lexical.map((h) => String(h.label)))
+      const scored = (hits: Ranked[]) => hits.map((h) => ({ id: String(h.label), score: h.score }));
+      ranked = fuseHybrid(scored(semantic), scored(lexical))
         .slice(0, query.k)
         .map((h) => ({ label: Number(h.id), score: h.score }));
     }

@@ -252,8 +252,8 @@ export class PgvectorIndex implements VectorIndex {
         const chunks = new Map<string, SearchHit["chunk"]>();
         for (const hit of [...semantic, ...lexical]) chunks.set(hit.chunk.id, hit.chunk);
         return fuseHybrid(
-          semantic.map((hit) => hit.chunk.id),
-          lexical.map((hit) => hit.chunk.id),
+          semantic.map((hit) => ({ id: hit.chunk.id, score: hit.score })),
+          lexical.map((hit) => ({ id: hit.chunk.id, score: hit.score })),
         )
           .slice(0, k)
           .map(({ id, score }) => ({ chunk: chunks.get(id)!, score: clampScore(score) }));
