@@ -2,6 +2,7 @@
 // BASALT_* and AWS_* variables from the test runner; children left running are killed at exit.
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { after } from "node:test";
 
 /** The `basalt` bin. */
 export const BIN = join(import.meta.dirname, "..", "..", "bin", "basalt.js");
@@ -14,7 +15,9 @@ export interface CliRun {
 }
 
 const children = new Set<ChildProcess>();
-process.on("exit", () => children.forEach((child) => child.exitCode === null && child.kill("SIGKILL")));
+// A server a test left running would keep the test file alive (its pipes stay open) until the
+// runner's timeout: every child still running when the file's tests end is killed.
+after(() => children.forEach((child) => child.exitCode === null && child.kill("SIGKILL")));
 
 /** The runner's environment without BASALT_* and AWS_* variables, plain output, and `extra`. */
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
