@@ -70,6 +70,54 @@ export interface QuotaLease {
   readonly settled: boolean;
 }
 
+/**
+ * What every limiter's lease shares: release at most once (also when a bound signal aborts), and
+ * settle at most once, charging first and then releasing. A limiter supplies the two actions.
+ */
+export abstract class LeaseBase implements QuotaLease {
+  #released = false;
+  #detach: (() => void) | undefined;
+  #settledCost: Pico | undefined;
+
+  constructor(readonly reservedTokens: number) {}
+
+  /** Frees what the lease holds while it runs (stream slots); called once. */
+  protected abstract onRelease(): void;
+  /** Replaces the reservation by actual usage and returns the cost; called once. */
+  protected abstract charge(usage?: SettleUsage): Pico;
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#detach?.();
+    this.#detach = undefined;
+    this.onRelease();
+  }
+
+  bindSignal(signal: AbortSignal): this {
+    if (this.#released) return this;
+    if (signal.aborted) {
+      this.release();
+      return this;
+    }
+    const onAbort = (): void => this.release();
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.#detach = () => signal.removeEventListener("abort", onAbort);
+    return this;
+  }
+
+  settle(usage?: SettleUsage): Pico {
+    if (this.#settledCost !== undefined) return this.#settledCost;
+    this.#settledCost = this.charge(usage);
+    this.release();
+    return this.#settledCost;
+  }
+
+  get settled(): boolean {
+    return this.#settledCost !== undefined;
+  }
+}
+
 /** One scope of a request and its limits; `parts` name it (model; or model and principal). */
 export interface ScopeLimits {
   scope: "model" | "principal";

@@ -8,6 +8,7 @@
 // Several nodes on PostgreSQL share their quota state through shared-limiter.ts instead.
 import type { PriceTable, Pico } from "../usage/prices.ts";
 import {
+  LeaseBase,
   QuotaRules,
   REFUSAL_MESSAGES,
   STREAM_WAIT_MS,
@@ -50,49 +51,24 @@ interface SlotEntry {
 }
 
 /** A lease of the in-memory limiter: it holds the buckets and slots it charged. */
-class LocalQuotaLease implements QuotaLease {
-  private released = false;
-  private settledCost: Pico | undefined;
-  private detach: (() => void) | undefined;
-
+class LocalQuotaLease extends LeaseBase {
   /** @internal Built by {@link QuotaLimiter.reserve}. */
   constructor(
     private readonly limiter: QuotaLimiter,
     /** Tokens reserved (input + maxTokens). */
-    readonly reservedTokens: number,
+    reservedTokens: number,
     private readonly holds: { tokens: BucketEntry[]; slots: SlotEntry[]; owners: BudgetOwner[]; cost: Pico; model: string },
-  ) {}
+  ) {
+    super(reservedTokens);
+  }
 
-  release(): void {
-    if (this.released) return;
-    this.released = true;
+  protected onRelease(): void {
     for (const slot of this.holds.slots) slot.inFlight--;
-    this.detach?.();
-    this.detach = undefined;
   }
 
-  bindSignal(signal: AbortSignal): this {
-    if (this.released) return this;
-    if (signal.aborted) {
-      this.release();
-      return this;
-    }
-    const onAbort = (): void => this.release();
-    signal.addEventListener("abort", onAbort, { once: true });
-    this.detach = () => signal.removeEventListener("abort", onAbort);
-    return this;
-  }
-
-  settle(usage?: SettleUsage): Pico {
-    if (this.settledCost !== undefined) return this.settledCost;
-    this.release();
+  protected charge(usage?: SettleUsage): Pico {
     const actual = usage ? usage.inputTokens + usage.outputTokens : 0;
-    this.settledCost = this.limiter.settleLease({ ...this.holds, reservedTokens: this.reservedTokens, actualTokens: actual, usage });
-    return this.settledCost;
-  }
-
-  get settled(): boolean {
-    return this.settledCost !== undefined;
+    return this.limiter.settleLease({ ...this.holds, reservedTokens: this.reservedTokens, actualTokens: actual, usage });
   }
 }
 

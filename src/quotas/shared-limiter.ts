@@ -11,6 +11,7 @@ import { hostname } from "node:os";
 import type { Queryable } from "../store/db/database.ts";
 import type { PriceTable, Pico } from "../usage/prices.ts";
 import {
+  LeaseBase,
   QuotaRules,
   REFUSAL_MESSAGES,
   STREAM_WAIT_MS,
@@ -79,46 +80,22 @@ const reservationKey = (owner: BudgetOwner) => key("b", owner.kind, owner.id);
 const KNOWN_LIMIT = 10_000;
 
 /** A lease whose settle and release are written in the background. */
-class SharedQuotaLease implements QuotaLease {
-  private released = false;
-  private settledCost: Pico | undefined;
-  private detach: (() => void) | undefined;
-
+class SharedQuotaLease extends LeaseBase {
   constructor(
     private readonly limiter: SharedQuotaLimiter,
-    readonly reservedTokens: number,
+    reservedTokens: number,
     private readonly holding: Holding,
-  ) {}
-
-  release(): void {
-    if (this.released) return;
-    this.released = true;
-    this.detach?.();
-    this.detach = undefined;
-    if (this.settledCost === undefined && this.holding.streamKeys.length) this.limiter.releaseStreams(this.holding);
+  ) {
+    super(reservedTokens);
   }
 
-  bindSignal(signal: AbortSignal): this {
-    if (this.released) return this;
-    if (signal.aborted) {
-      this.release();
-      return this;
-    }
-    const onAbort = (): void => this.release();
-    signal.addEventListener("abort", onAbort, { once: true });
-    this.detach = () => signal.removeEventListener("abort", onAbort);
-    return this;
+  protected onRelease(): void {
+    // A settled lease's stream slots went with its settlement.
+    if (!this.settled && this.holding.streamKeys.length) this.limiter.releaseStreams(this.holding);
   }
 
-  settle(usage?: SettleUsage): Pico {
-    if (this.settledCost !== undefined) return this.settledCost;
-    this.settledCost = this.limiter.settleLease(this.holding, this.reservedTokens, usage);
-    this.release();
-    return this.settledCost;
-  }
-
-  get settled(): boolean {
-    return this.settledCost !== undefined;
+  protected charge(usage?: SettleUsage): Pico {
+    return this.limiter.settleLease(this.holding, this.reservedTokens, usage);
   }
 }
 
