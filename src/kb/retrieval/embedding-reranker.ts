@@ -4,20 +4,8 @@
 // default model and with any embedding model a deployment already serves.
 import type { EmbeddingModel } from "../../spec/model.ts";
 import { embedTexts } from "../embedding/embed-batched.ts";
+import { cosineWithQuery, norm } from "../vector-store/embedded/vector-math.ts";
 import type { Reranker, RerankScores } from "./reranker.ts";
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  const norm = Math.sqrt(na) * Math.sqrt(nb);
-  return norm === 0 ? 0 : dot / norm;
-}
 
 /** An embedding model scoring documents by cosine similarity (clamped to [0, 1]). */
 export class EmbeddingReranker implements Reranker {
@@ -34,8 +22,9 @@ export class EmbeddingReranker implements Reranker {
       embedTexts(this.model, documents, { purpose: "document", signal: options.signal }),
     ]);
     const queryVector = q.vectors[0]!;
+    const queryNorm = norm(queryVector);
     // Negative similarity means unrelated, not "less than irrelevant": Bedrock's scores are in [0, 1].
-    const scores = d.vectors.map((v) => Math.min(1, Math.max(0, cosine(queryVector, v))));
+    const scores = d.vectors.map((v) => Math.min(1, Math.max(0, cosineWithQuery(v, queryVector, queryNorm))));
     return { scores, inputTokens: q.inputTokens + d.inputTokens };
   }
 }
