@@ -21,6 +21,7 @@ import { IamStore } from "./iam/store/iam-store.ts";
 import { JobQueue } from "./jobs/job-queue.ts";
 import { IngestionJobs } from "./kb/store/ingestion-jobs.ts";
 import { KnowledgeBaseService } from "./kb/store/knowledge-base-service.ts";
+import { GuardrailService } from "./guardrails/guardrail-service.ts";
 import { KnowledgeBaseStore } from "./kb/store/knowledge-base-store.ts";
 import { KnowledgeBasePipeline } from "./kb/ingestion/pipeline.ts";
 import { createProviders } from "./models/providers/index.ts";
@@ -42,6 +43,8 @@ export interface RunningServer {
   jobs: JobQueue;
   /** Knowledge bases, data sources, ingestion jobs and direct ingestion (set its ingestor and lifecycle hooks). */
   knowledgeBases: KnowledgeBaseService;
+  /** Guardrails: their store and compiled versions. */
+  guardrails: GuardrailService;
   /** Requests being handled right now. */
   inFlight(): number;
   /** Stops accepting, drains in-flight requests and streams, then releases models. */
@@ -128,7 +131,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     onError: (err, what) => logger.error({ err }, `knowledge bases: ${what}`),
   });
   pipeline.register(jobs);
-  const deps: ApiDeps = { config, registry, logger, usage, knowledgeBases };
+  const guardrails = new GuardrailService({ db, registry });
+  const deps: ApiDeps = { config, registry, logger, usage, knowledgeBases, guardrails };
   const router = new Router({ logger, bodyLimitBytes: config.server.bodyLimitBytes, logContent: config.logging.logContent, access, region: config.region });
   router.on("GET", "/healthz", (ctx) => sendJson(ctx.res, 200, { status: "ok", models: registry.list().length }), { public: true });
   registerBedrockRuntimeRoutes(router, deps);
@@ -164,6 +168,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     registry,
     jobs,
     knowledgeBases,
+    guardrails,
     inFlight: () => router.inFlight,
     close(graceMs = config.server.shutdownGraceMs) {
       closing ??= (async () => {

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
 import type { Logger } from "pino";
 import type { AccessControl } from "../iam/access-control.ts";
-import { knowledgeBaseArn, OPERATIONS, type OperationName } from "../iam/actions.ts";
+import { guardrailArn, knowledgeBaseArn, OPERATIONS, type OperationName } from "../iam/actions.ts";
 import type { Session } from "../iam/authorize.ts";
 import { BasaltError, toBasaltError } from "../spec/errors.ts";
 import { ANONYMOUS, type Principal } from "../spec/principal.ts";
@@ -27,6 +27,8 @@ export interface RouteOptions {
   modelParam?: string;
   /** The path parameter that names the knowledge base, for operations authorized on one (in the caller's account). */
   knowledgeBaseParam?: string;
+  /** The path parameter that names the guardrail (an id in the caller's account, or an ARN), for operations authorized on one. */
+  guardrailParam?: string;
   /** Served without authentication (health checks). */
   public?: boolean;
 }
@@ -50,6 +52,7 @@ interface RouteStore {
   operation?: OperationName;
   modelParam?: string;
   knowledgeBaseParam?: string;
+  guardrailParam?: string;
   /** The router authorizes before the handler: the resource is `*` or in the path. */
   routerAuthorizes: boolean;
 }
@@ -75,8 +78,9 @@ export class Router {
 
   /** Adds a route. Paths use find-my-way syntax (`/model/:modelId/converse`). */
   on(method: HTTPMethod, path: string, handler: Handler, options: RouteOptions = {}): void {
-    const { operation, modelParam, knowledgeBaseParam } = options;
-    const routerAuthorizes = operation !== undefined && (OPERATIONS[operation].resource === "*" || modelParam !== undefined || knowledgeBaseParam !== undefined);
+    const { operation, modelParam, knowledgeBaseParam, guardrailParam } = options;
+    const routerAuthorizes =
+      operation !== undefined && (OPERATIONS[operation].resource === "*" || modelParam !== undefined || knowledgeBaseParam !== undefined || guardrailParam !== undefined);
     const store: RouteStore = {
       handler,
       renderError: options.renderError ?? sendBedrockError,
@@ -84,6 +88,7 @@ export class Router {
       operation,
       modelParam,
       knowledgeBaseParam,
+      guardrailParam,
       routerAuthorizes,
     };
     this.routes.on(method, path, () => undefined, store);
@@ -142,10 +147,11 @@ export class Router {
     }
   }
 
-  /** What the path names for authorization: a model identifier, or the ARN of a knowledge base in the caller's account. */
+  /** What the path names for authorization: a model identifier, or the ARN of a knowledge base or guardrail in the caller's account. */
   private resourceOf(ctx: Context, store: RouteStore): string | undefined {
     if (store.modelParam !== undefined) return ctx.params[store.modelParam];
     if (store.knowledgeBaseParam !== undefined) return knowledgeBaseArn(this.region, ctx.principal.accountId, ctx.params[store.knowledgeBaseParam] ?? "");
+    if (store.guardrailParam !== undefined) return guardrailArn(this.region, ctx.principal.accountId, ctx.params[store.guardrailParam] ?? "");
     return undefined;
   }
 

@@ -93,6 +93,11 @@ export function knowledgeBaseArn(region: string, accountId: string, knowledgeBas
   return accountResourceArn({ region, accountId, type: "knowledge-base", id: knowledgeBaseId });
 }
 
+/** ARN of a guardrail named by an id in the caller's account, or by its ARN (kept as given, so another account's is refused). */
+export function guardrailArn(region: string, accountId: string, identifier: string): string {
+  return identifier.startsWith("arn:") ? identifier : accountResourceArn({ region, accountId, type: "guardrail", id: identifier });
+}
+
 /**
  * The ARN a model invocation is authorized on. Basalt resolves any identifier, ARN or not,
  * to the model id it then serves (spec/arn.ts), so authorization uses the foundation-model
@@ -111,6 +116,8 @@ export interface AuthorizationInput {
   /** The caller's account and the knowledge base id from the path, for knowledge-base operations. */
   accountId?: string;
   knowledgeBaseId?: string;
+  /** The guardrail id or ARN from the path or body, for guardrail operations. */
+  guardrail?: string;
   /** For the OpenAI chat route: the body asked for a stream. */
   stream?: boolean;
 }
@@ -127,9 +134,10 @@ export interface OperationAuthorization {
   /**
    * `model`: the foundation-model ARN of the named model; `knowledge-base`: the ARN of the
    * knowledge base the path names, in the caller's account (data-source, ingestion-job and
-   * document actions are authorized on it too, as on AWS); `*`: no resource-level scoping.
+   * document actions are authorized on it too, as on AWS); `guardrail`: the ARN of the guardrail
+   * the path names (an id in the caller's account, or an ARN); `*`: no resource-level scoping.
    */
-  resource: "model" | "knowledge-base" | "*";
+  resource: "model" | "knowledge-base" | "guardrail" | "*";
 }
 
 /** Every operation Basalt serves today, keyed by its Bedrock (or OpenAI) operation name. */
@@ -209,6 +217,20 @@ export const OPERATIONS = {
   RetrieveAndGenerate: { surface: "bedrock-agent-runtime", method: "POST", path: "/retrieveAndGenerate", action: "bedrock:RetrieveAndGenerate", resource: "*" },
   RetrieveAndGenerateStream: { surface: "bedrock-agent-runtime", method: "POST", path: "/retrieveAndGenerateStream", action: "bedrock:RetrieveAndGenerate", resource: "*" },
   Rerank: { surface: "bedrock-agent-runtime", method: "POST", path: "/rerank", action: "bedrock:Rerank", resource: "*" },
+  CreateGuardrail: { surface: "bedrock", method: "POST", path: "/guardrails", action: "bedrock:CreateGuardrail", resource: "*" },
+  ListGuardrails: { surface: "bedrock", method: "GET", path: "/guardrails", action: "bedrock:ListGuardrails", resource: "*" },
+  GetGuardrail: { surface: "bedrock", method: "GET", path: "/guardrails/:guardrailIdentifier", action: "bedrock:GetGuardrail", resource: "guardrail" },
+  UpdateGuardrail: { surface: "bedrock", method: "PUT", path: "/guardrails/:guardrailIdentifier", action: "bedrock:UpdateGuardrail", resource: "guardrail" },
+  DeleteGuardrail: { surface: "bedrock", method: "DELETE", path: "/guardrails/:guardrailIdentifier", action: "bedrock:DeleteGuardrail", resource: "guardrail" },
+  CreateGuardrailVersion: { surface: "bedrock", method: "POST", path: "/guardrails/:guardrailIdentifier", action: "bedrock:CreateGuardrailVersion", resource: "guardrail" },
+  // Also checked by Converse, InvokeModel and the OpenAI route on the guardrail a request names.
+  ApplyGuardrail: {
+    surface: "bedrock-runtime",
+    method: "POST",
+    path: "/guardrail/:guardrailIdentifier/version/:guardrailVersion/apply",
+    action: "bedrock:ApplyGuardrail",
+    resource: "guardrail",
+  },
 } as const satisfies Record<string, OperationAuthorization>;
 
 /** An operation name from {@link OPERATIONS}. */
@@ -222,6 +244,10 @@ export function authorizationFor(operation: OperationName, input: AuthorizationI
   if (spec.resource === "knowledge-base") {
     if (!input.accountId || !input.knowledgeBaseId) throw new Error(`Operation ${operation} is authorized on a knowledge base, but none was given.`);
     return { action, resource: knowledgeBaseArn(input.region, input.accountId, input.knowledgeBaseId) };
+  }
+  if (spec.resource === "guardrail") {
+    if (!input.accountId || !input.guardrail) throw new Error(`Operation ${operation} is authorized on a guardrail, but none was given.`);
+    return { action, resource: guardrailArn(input.region, input.accountId, input.guardrail) };
   }
   if (!input.model) throw new Error(`Operation ${operation} is authorized on a model, but none was given.`);
   return { action, resource: modelResourceArn(input.region, input.model) };

@@ -10,6 +10,22 @@ export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60,
 /** Time-to-first-token buckets in seconds. */
 export const FIRST_TOKEN_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** Guardrail latency buckets in seconds: detectors run in milliseconds, a model judge in seconds. */
+export const GUARDRAIL_LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** One guardrail evaluation, as the engine's callers report it. */
+export interface GuardrailObservation {
+  /** The guardrail's id and version, e.g. `abc123def456:1`. */
+  guardrail: string;
+  source: "INPUT" | "OUTPUT";
+  /** Where it ran: ApplyGuardrail, Converse, ConverseStream, InvokeModel, … */
+  operation: string;
+  intervened: boolean;
+  /** Policies with an intervening (blocked or masked) entry: topicPolicy, contentPolicy, … */
+  policies: readonly string[];
+  latencyMs: number;
+}
+
 /** A quota refusal, as the limiter reports it. */
 export interface ThrottleObservation {
   model: string;
@@ -41,6 +57,9 @@ export class UsageMetrics {
   private readonly firstToken: Histogram<"model">;
   private readonly errors: Counter<"model" | "exception">;
   private readonly throttles: Counter<"model" | "principal" | "limit" | "scope">;
+  private readonly guardrailInvocations: Counter<"guardrail" | "source" | "operation" | "action">;
+  private readonly guardrailInterventions: Counter<"guardrail" | "source" | "policy">;
+  private readonly guardrailLatency: Histogram<"source">;
   // Every model call lands here: binding label values (prom-client hashes them per call) once
   // per (model, principal, outcome) keeps observe() to a map lookup and four increments.
   private readonly series = new Map<string, RequestSeries>();
@@ -53,6 +72,19 @@ export class UsageMetrics {
     this.firstToken = new Histogram({ name: "basalt_time_to_first_token_seconds", help: "Streaming latency to the first generated token.", labelNames: ["model"], buckets: FIRST_TOKEN_BUCKETS, registers });
     this.errors = new Counter({ name: "basalt_errors_total", help: "Failed invocations by model and Bedrock exception name.", labelNames: ["model", "exception"], registers });
     this.throttles = new Counter({ name: "basalt_quota_throttles_total", help: "Requests refused by Basalt's quotas, by the limit that refused them.", labelNames: ["model", "principal", "limit", "scope"], registers });
+    this.guardrailInvocations = new Counter({
+      name: "basalt_guardrail_invocations_total",
+      help: "Guardrail evaluations by guardrail (id:version), source, operation and action (INTERVENED or NONE).",
+      labelNames: ["guardrail", "source", "operation", "action"],
+      registers,
+    });
+    this.guardrailInterventions = new Counter({
+      name: "basalt_guardrail_interventions_total",
+      help: "Guardrail interventions by guardrail, source and the policy that intervened.",
+      labelNames: ["guardrail", "source", "policy"],
+      registers,
+    });
+    this.guardrailLatency = new Histogram({ name: "basalt_guardrail_duration_seconds", help: "Time to evaluate a guardrail, by source.", labelNames: ["source"], buckets: GUARDRAIL_LATENCY_BUCKETS, registers });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -81,6 +113,14 @@ export class UsageMetrics {
   /** Counts one quota refusal. */
   throttled(event: ThrottleObservation): void {
     this.throttles.inc({ model: event.model, principal: event.principal, limit: event.limit, scope: event.scope });
+  }
+
+  /** Counts one guardrail evaluation. */
+  guardrail(event: GuardrailObservation): void {
+    const { guardrail, source } = event;
+    this.guardrailInvocations.inc({ guardrail, source, operation: event.operation, action: event.intervened ? "INTERVENED" : "NONE" });
+    for (const policy of event.policies) this.guardrailInterventions.inc({ guardrail, source, policy });
+    this.guardrailLatency.observe({ source }, event.latencyMs / 1000);
   }
 
   /** The Content-Type of {@link render}'s output. */

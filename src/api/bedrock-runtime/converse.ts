@@ -9,6 +9,26 @@ import { parseConverseForCounting, parseConverseRequest } from "./converse-reque
 import { ConverseStreamMapper, converseResponse } from "./converse-response.ts";
 import { CONVERSE_STREAM_EXCEPTIONS, sendEventStream } from "./event-stream-response.ts";
 import { invokeBodyToRequest } from "./invoke-formats.ts";
+import { converseGuardInput, type ConverseGuardInput } from "./converse-guard-content.ts";
+import { blockedResult, guardResult, guardStream, resultAsStream } from "./guarded-generation.ts";
+import { GuardrailSession, parseGuardrailConfig } from "./guardrail-session.ts";
+import type { ModelEntry } from "../../spec/catalog.ts";
+import type { GenerateRequest } from "../../spec/model.ts";
+import type { Obj } from "../../util/validate.ts";
+
+/**
+ * Opens the request's guardrail and checks its input. Returns the request to send (masked where
+ * the guardrail anonymized), or `blocked` when the model must not be called.
+ */
+async function guardConverseInput(deps: ApiDeps, ctx: RequestContext, body: Obj, entry: ModelEntry, request: GenerateRequest, operation: string) {
+  const guard = await GuardrailSession.open(deps, ctx, parseGuardrailConfig(body.guardrailConfig), operation);
+  if (!guard) return { request };
+  const input: ConverseGuardInput = converseGuardInput(body);
+  const checked = await guard.checkInput(input.content);
+  if (checked.blocked) return { request, guard, input, blocked: true as const };
+  const masked = checked.action === "GUARDRAIL_INTERVENED" ? parseConverseRequest(input.withTexts(checked.texts), entry) : request;
+  return { request: masked, guard, input };
+}
 
 function modelParam(ctx: RequestContext): string {
   const id = ctx.params.modelId;
@@ -23,15 +43,30 @@ export function converseHandler(deps: ApiDeps) {
     const started = performance.now();
     const model = deps.registry.languageModel(modelParam(ctx));
     const body = await ctx.json();
-    const request = parseConverseRequest(body, model.entry);
+    const { request, guard, input, blocked } = await guardConverseInput(deps, ctx, body, model.entry, parseConverseRequest(body, model.entry), "Converse");
+    if (blocked) {
+      const trace = guard.trace();
+      sendJson(ctx.res, 200, { ...converseResponse(blockedResult(guard.blockedInputMessage), Math.round(performance.now() - started)), ...(trace ? { trace } : {}) }, { "x-amzn-requestid": ctx.requestId });
+      return;
+    }
     const call = await beginModelCall(deps, ctx, { operation: "Converse", entry: model.entry, maxTokens: request.maxTokens, countInput: () => model.language.countTokens(request), inputBody: () => body });
-    const result = await call.guard(model.language.generate({ ...request, signal: ctx.signal }));
+    let result = await call.guard(model.language.generate({ ...request, signal: ctx.signal }));
     for (const warning of result.warnings) ctx.log.warn({ requestId: ctx.requestId, modelId: model.entry.id, warning }, "model warning");
     ctx.logFields.inputTokens = result.usage.inputTokens;
     ctx.logFields.outputTokens = result.usage.outputTokens;
+    let trace: Record<string, unknown> | undefined;
+    if (guard) {
+      const guarded = await guardResult(guard, result, input?.groundingContext).catch((error: unknown) => {
+        call.fail(error);
+        throw error;
+      });
+      result = guarded.result;
+      trace = guard.trace(guarded.modelOutput);
+    }
     const response = converseResponse(result, Math.round(performance.now() - started));
+    // The invocation log keeps what the caller received, without the trace's matched values.
     call.succeed(result.usage, response);
-    sendJson(ctx.res, 200, response, { "x-amzn-requestid": ctx.requestId });
+    sendJson(ctx.res, 200, trace ? { ...response, trace } : response, { "x-amzn-requestid": ctx.requestId });
   };
 }
 
@@ -41,19 +76,28 @@ export function converseStreamHandler(deps: ApiDeps) {
     const model = deps.registry.languageModel(modelParam(ctx));
     if (!model.entry.streaming) throw new BasaltError("VALIDATION", `The model ${model.entry.id} does not support streaming.`);
     const body = await ctx.json();
-    const request = parseConverseRequest(body, model.entry);
-    const call = await beginModelCall(deps, ctx, { operation: "ConverseStream", entry: model.entry, maxTokens: request.maxTokens, stream: true, countInput: () => model.language.countTokens(request), inputBody: () => body });
+    const { request, guard, input, blocked } = await guardConverseInput(deps, ctx, body, model.entry, parseConverseRequest(body, model.entry), "ConverseStream");
     const mapper = new ConverseStreamMapper();
+    let source;
+    if (blocked) source = resultAsStream(blockedResult(guard.blockedInputMessage));
+    else {
+      const call = await beginModelCall(deps, ctx, { operation: "ConverseStream", entry: model.entry, maxTokens: request.maxTokens, stream: true, countInput: () => model.language.countTokens(request), inputBody: () => body });
+      const parts = model.language.stream({ ...request, signal: ctx.signal });
+      // The usage guard observes the guarded parts: invocation logs keep what the caller received.
+      source = call.observe(guard ? guardStream(guard, parts, { inputTokens: () => model.language.countTokens(request), context: input?.groundingContext }) : parts);
+    }
     await sendEventStream({
       ctx,
-      source: call.observe(model.language.stream({ ...request, signal: ctx.signal })),
+      source,
       prelude: mapper.start().map((e) => [e.type, e.payload]),
       map: (part) => {
         if (part.type === "finish") {
           ctx.logFields.inputTokens = part.usage.inputTokens;
           ctx.logFields.outputTokens = part.usage.outputTokens;
         }
-        return mapper.map(part).map((e) => [e.type, e.payload]);
+        const events = mapper.map(part);
+        const trace = part.type === "finish" ? guard?.trace() : undefined;
+        return events.map((e) => [e.type, trace && e.type === "metadata" ? { ...e.payload, trace } : e.payload]);
       },
       exceptions: CONVERSE_STREAM_EXCEPTIONS,
     });

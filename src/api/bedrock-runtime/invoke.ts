@@ -10,6 +10,26 @@ import { sendJson, type RequestContext } from "../protocol/http.ts";
 import { beginModelCall, embeddingInputCounter } from "../usage/model-call-guard.ts";
 import { INVOKE_STREAM_EXCEPTIONS, sendEventStream } from "./event-stream-response.ts";
 import { resolveInvokeBody } from "./invoke-formats.ts";
+import { blockedResult, guardResult, guardStream, requestGuardContent, resultAsStream } from "./guarded-generation.ts";
+import { GuardrailSession, guardrailConfigFromHeaders } from "./guardrail-session.ts";
+import type { GenerateRequest } from "../../spec/model.ts";
+
+/** Opens the guardrail the headers name and checks the request's input (masked, or blocked). */
+async function guardInvokeInput(deps: ApiDeps, ctx: RequestContext, request: GenerateRequest, operation: string) {
+  const guard = await GuardrailSession.open(deps, ctx, guardrailConfigFromHeaders(ctx.req.headers), operation);
+  if (!guard) return { request };
+  const input = requestGuardContent(request);
+  const checked = await guard.checkInput(input.content);
+  if (checked.blocked) return { request, guard, blocked: true as const };
+  return { request: checked.action === "GUARDRAIL_INTERVENED" ? input.withTexts(checked.texts) : request, guard };
+}
+
+/** The fields Bedrock adds to a native response body when a guardrail ran. */
+function guardrailFields(guard: GuardrailSession | undefined, modelOutput?: string[]): Record<string, unknown> {
+  if (!guard) return {};
+  const trace = guard.trace(modelOutput);
+  return { "amazon-bedrock-guardrailAction": guard.intervened ? "INTERVENED" : "NONE", ...(trace ? { "amazon-bedrock-trace": trace } : {}) };
+}
 
 /** Resolves the path's model and reads and classifies the body. */
 async function prepare(ctx: RequestContext, deps: ApiDeps) {
@@ -51,6 +71,7 @@ export function invokeModelHandler(deps: ApiDeps) {
     const started = performance.now();
     const { identifier, body, family, info } = await prepare(ctx, deps);
     if (family.kind === "embed") {
+      if (guardrailConfigFromHeaders(ctx.req.headers)) throw new BasaltError("VALIDATION", "Guardrails apply to text generation; this is an embedding request.");
       const model = deps.registry.embeddingModel(identifier);
       const parsed = family.parse(body, model.entry);
       const countInput = embeddingInputCounter(model.embedding, parsed.request.texts);
@@ -64,14 +85,21 @@ export function invokeModelHandler(deps: ApiDeps) {
       return;
     }
     const model = deps.registry.languageModel(identifier);
-    const request = family.parseRequest(body, model.entry);
+    const { request, guard, blocked } = await guardInvokeInput(deps, ctx, family.parseRequest(body, model.entry), "InvokeModel");
+    if (blocked) {
+      const headers = tokenHeaders(ctx, { inputTokens: 0, outputTokens: 0 }, Math.round(performance.now() - started));
+      sendJson(ctx.res, 200, { ...family.toResponse(blockedResult(guard.blockedInputMessage), info), ...guardrailFields(guard) }, headers);
+      return;
+    }
     const call = await beginModelCall(deps, ctx, { operation: "InvokeModel", entry: model.entry, maxTokens: request.maxTokens, countInput: () => model.language.countTokens(request), inputBody: () => body });
-    const result = await call.guard(model.language.generate({ ...request, signal: ctx.signal }));
+    let result = await call.guard(model.language.generate({ ...request, signal: ctx.signal }));
+    let modelOutput: string[] | undefined;
+    if (guard) ({ result, modelOutput } = await call.guard(guardResult(guard, result)));
     logWarnings(ctx, model.entry.id, result.warnings);
     const headers = tokenHeaders(ctx, result.usage, Math.round(performance.now() - started));
     const response = family.toResponse(result, info);
     call.succeed(result.usage, response);
-    sendJson(ctx.res, 200, response, headers);
+    sendJson(ctx.res, 200, { ...response, ...guardrailFields(guard, modelOutput) }, headers);
   };
 }
 
@@ -83,12 +111,18 @@ export function invokeModelStreamHandler(deps: ApiDeps) {
     requireText(family);
     const model = deps.registry.languageModel(identifier);
     if (!model.entry.streaming) throw new BasaltError("VALIDATION", `The model ${model.entry.id} does not support streaming.`);
-    const request = family.parseRequest(body, model.entry);
-    const call = await beginModelCall(deps, ctx, { operation: "InvokeModelWithResponseStream", entry: model.entry, maxTokens: request.maxTokens, stream: true, countInput: () => model.language.countTokens(request), inputBody: () => body });
+    const { request, guard, blocked } = await guardInvokeInput(deps, ctx, family.parseRequest(body, model.entry), "InvokeModelWithResponseStream");
     const mapper = new InvokeStreamMapper(family.chunkMapper(info), { startedAt: started });
+    let source;
+    if (blocked) source = resultAsStream(blockedResult(guard.blockedInputMessage));
+    else {
+      const call = await beginModelCall(deps, ctx, { operation: "InvokeModelWithResponseStream", entry: model.entry, maxTokens: request.maxTokens, stream: true, countInput: () => model.language.countTokens(request), inputBody: () => body });
+      const parts = model.language.stream({ ...request, signal: ctx.signal });
+      source = call.observe(guard ? guardStream(guard, parts, { inputTokens: () => model.language.countTokens(request) }) : parts);
+    }
     await sendEventStream({
       ctx,
-      source: call.observe(model.language.stream({ ...request, signal: ctx.signal })),
+      source,
       headers: { "x-amzn-bedrock-content-type": "application/json" },
       map: (part) => {
         if (part.type === "warning") logWarnings(ctx, model.entry.id, [part.warning]);
@@ -96,7 +130,10 @@ export function invokeModelStreamHandler(deps: ApiDeps) {
           ctx.logFields.inputTokens = part.usage.inputTokens;
           ctx.logFields.outputTokens = part.usage.outputTokens;
         }
-        return mapper.map(part).map((chunk) => ["chunk", { bytes: Buffer.from(JSON.stringify(chunk)).toString("base64") }]);
+        const chunks = mapper.map(part);
+        // The last chunk carries the guardrail's action (and trace), as Bedrock's does.
+        if (part.type === "finish" && guard && chunks.length > 0) chunks[chunks.length - 1] = { ...chunks.at(-1), ...guardrailFields(guard) };
+        return chunks.map((chunk) => ["chunk", { bytes: Buffer.from(JSON.stringify(chunk)).toString("base64") }]);
       },
       exceptions: INVOKE_STREAM_EXCEPTIONS,
     });

@@ -2,6 +2,7 @@
 // find-my-way decodes each parameter after matching, and a raw `:` is accepted as well.
 import type { ApiDeps } from "../deps.ts";
 import type { Router } from "../router.ts";
+import { applyGuardrailHandler } from "./apply-guardrail.ts";
 import { converseHandler, converseStreamHandler, countTokensHandler } from "./converse.ts";
 import { invokeModelHandler, invokeModelStreamHandler } from "./invoke.ts";
 
@@ -14,4 +15,5 @@ export function registerBedrockRuntimeRoutes(router: Router, deps: ApiDeps): voi
   router.on("POST", "/model/:modelId/count-tokens", countTokensHandler(deps), { operation: "CountTokens", ...model });
   router.on("POST", "/model/:modelId/invoke", invokeModelHandler(deps), { operation: "InvokeModel", ...model });
   router.on("POST", "/model/:modelId/invoke-with-response-stream", invokeModelStreamHandler(deps), { operation: "InvokeModelWithResponseStream", ...model });
+  router.on("POST", "/guardrail/:guardrailIdentifier/version/:guardrailVersion/apply", applyGuardrailHandler(deps), { operation: "ApplyGuardrail", guardrailParam: "guardrailIdentifier" });
 }

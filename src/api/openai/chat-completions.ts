@@ -10,6 +10,8 @@ import { ChatStreamMapper } from "./chat-stream.ts";
 import { requireLanguageModel } from "./models.ts";
 import { sendSse } from "./sse.ts";
 import { reportWarnings } from "./warnings.ts";
+import { blockedResult, guardResult, guardStream, requestGuardContent } from "../bedrock-runtime/guarded-generation.ts";
+import { GuardrailSession, guardrailConfigFromHeaders, parseGuardrailConfig } from "../bedrock-runtime/guardrail-session.ts";
 
 /** A model the catalog marks as non-streaming still streams here: its whole answer as one burst. */
 async function* generatedStream(model: LanguageModel, request: GenerateRequest): AsyncIterable<StreamPart> {
@@ -24,23 +26,41 @@ export function chatCompletionsHandler(deps: ApiDeps) {
     ctx.authorize("openai.ChatCompletions", model.entry.id, body.stream === true);
     const { entry, language } = model;
     ctx.logFields.modelId = entry.id;
+    // A guardrail is named by Bedrock's guardrail headers, or by Bedrock's guardrailConfig in the body.
+    const guardrailBody = body.guardrailConfig;
+    delete body.guardrailConfig;
     const parsed = parseChatRequest(body, entry);
-    const request = parsed.request;
+    let request = parsed.request;
     request.signal = ctx.signal;
     const headers: Record<string, string> = { "x-request-id": ctx.requestId };
     reportWarnings(ctx, parsed.warnings, headers);
     const meta: CompletionMeta = { id: `chatcmpl-${ctx.requestId}`, created: Math.floor(Date.now() / 1000), model: entry.id };
+    const guard = await GuardrailSession.open(deps, ctx, parseGuardrailConfig(guardrailBody) ?? guardrailConfigFromHeaders(ctx.req.headers), "/v1/chat/completions");
+    if (guard) {
+      const input = requestGuardContent(request);
+      const checked = await guard.checkInput(input.content);
+      if (checked.blocked) {
+        const result = blockedResult(guard.blockedInputMessage);
+        if (!parsed.stream) return sendJson(ctx.res, 200, chatCompletion(result, meta), headers);
+        const mapper = new ChatStreamMapper(meta, parsed.includeUsage);
+        await sendSse({ ctx, source: streamFromResult(result), headers, start: mapper.start(), map: (part) => mapper.map(part), end: () => mapper.end() });
+        return;
+      }
+      if (checked.action === "GUARDRAIL_INTERVENED") request = input.withTexts(checked.texts);
+    }
+    const guardedInput = request;
     const call = await beginModelCall(deps, ctx, {
       operation: "/v1/chat/completions",
       entry,
       maxTokens: request.maxTokens,
       stream: parsed.stream,
-      countInput: () => language.countTokens(request),
+      countInput: () => language.countTokens(guardedInput),
       inputBody: () => body,
     });
 
     if (!parsed.stream) {
-      const result = await call.guard(language.generate(request));
+      let result = await call.guard(language.generate(request));
+      if (guard) ({ result } = await call.guard(guardResult(guard, result)));
       reportWarnings(ctx, result.warnings);
       ctx.logFields.inputTokens = result.usage.inputTokens;
       ctx.logFields.outputTokens = result.usage.outputTokens;
@@ -51,9 +71,14 @@ export function chatCompletionsHandler(deps: ApiDeps) {
     }
 
     const mapper = new ChatStreamMapper(meta, parsed.includeUsage);
+    const guardedRequest = request;
+    function guardedParts(): AsyncIterable<StreamPart> {
+      const parts = entry.streaming ? language.stream(guardedRequest) : generatedStream(language, guardedRequest);
+      return guard ? guardStream(guard, parts, { inputTokens: () => language.countTokens(guardedRequest) }) : parts;
+    }
     await sendSse({
       ctx,
-      source: call.observe(entry.streaming ? language.stream(request) : generatedStream(language, request)),
+      source: call.observe(guardedParts()),
       headers,
       start: mapper.start(),
       map: (part) => {

@@ -9,7 +9,7 @@ import type { Database, Queryable, SqlValue } from "../../store/db/database.ts";
 import { lockDataSource } from "./data-sources.ts";
 import { findKnowledgeBase } from "./knowledge-bases.ts";
 import { dataSourceNotFound, DEFAULT_PAGE_SIZE, knowledgeBaseNotFound, type PageRequest } from "./knowledge-base-store.ts";
-import { decodePageToken, encodePageToken } from "./paging.ts";
+import { decodePageToken, encodePageToken } from "../../store/paging.ts";
 import type { DataSourceRef, Page } from "./records.ts";
 
 /** The queue's job type of a data-source sync. */

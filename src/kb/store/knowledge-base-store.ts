@@ -9,7 +9,7 @@ import * as dataSources from "./data-sources.ts";
 import * as documents from "./documents.ts";
 import { newResourceId } from "./ids.ts";
 import * as knowledgeBases from "./knowledge-bases.ts";
-import { decodePageToken, encodePageToken } from "./paging.ts";
+import { decodePageToken, encodePageToken } from "../../store/paging.ts";
 import type {
   DataSourceRecord,
   DataSourceRef,

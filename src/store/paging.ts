@@ -1,6 +1,6 @@
 // Opaque page tokens for the store's lists: keyset pagination (the last row's sort key, encoded),
 // so a page never skips or repeats rows when others are inserted or deleted meanwhile.
-import { validation } from "../../spec/errors.ts";
+import { validation } from "../spec/errors.ts";
 
 /** A position in a list: the sort key of the last row of a page. */
 export type PageKey = Array<string | number>;
