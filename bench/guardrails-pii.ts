@@ -1,0 +1,251 @@
+// Sensitive-information detection quality and speed of the built-in PII recognizer, on
+// Presidio's synthetic PII set (microsoft/presidio-research data/synth_dataset_v2.json, MIT,
+// 1,500 Faker-generated sentences with character spans).
+//
+// Splits: rows 0-749 were used to develop the rules ("dev"); rows 750-1499 are held out and
+// are the figures to quote. Both splits share Presidio's sentence templates (209 templates;
+// only 32 held-out rows use a template absent from the dev rows), so the held-out figures
+// measure unseen values, not unseen phrasings.
+//
+// Match criteria, per Bedrock type: "exact" = same start and end; "overlap" = the two spans
+// share at least half of the shorter one (a prediction may match several gold spans and vice
+// versa, which is fair to Presidio's habit of splitting one address into 2-4 spans).
+//
+// Anchors in the same run: compromise's full NLP `people()` for NAME (quality and speed) and
+// libphonenumber-js `findPhoneNumbersInText` (default country US) for PHONE.
+//
+// Usage: node --import tsx bench/guardrails-pii.ts [--data <file>] [--iterations 400]
+// Writes bench/results/guardrails-pii.json.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import nlp from "compromise";
+import { findPhoneNumbersInText } from "libphonenumber-js";
+import { BUILTIN_PII_RULES, builtinPiiRecognizer } from "../src/guardrails/detectors/pii/recognizer.ts";
+import { PII_ENTITY_TYPES, type PiiEntityType } from "../src/guardrails/guardrail.ts";
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const dataFile = arg("data") ?? fileURLToPath(new URL("../../shared/data/presidio-synth/synth_dataset_v2.json", import.meta.url));
+const iterations = Number(arg("iterations") ?? 400);
+
+/** Presidio entity type → Bedrock type; the others have no Bedrock equivalent. */
+const TYPE_MAP: Record<string, PiiEntityType> = {
+  PERSON: "NAME",
+  STREET_ADDRESS: "ADDRESS",
+  PHONE_NUMBER: "PHONE",
+  EMAIL_ADDRESS: "EMAIL",
+  CREDIT_CARD: "CREDIT_DEBIT_CARD_NUMBER",
+  US_SSN: "US_SOCIAL_SECURITY_NUMBER",
+  IBAN_CODE: "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+  IP_ADDRESS: "IP_ADDRESS",
+  DOMAIN_NAME: "URL", // every DOMAIN_NAME value in the file is a full http(s) URL
+  US_DRIVER_LICENSE: "DRIVER_ID",
+  AGE: "AGE",
+};
+/** Why the remaining Presidio types are left out. */
+const UNMAPPED: Record<string, string> = {
+  ORGANIZATION: "no Bedrock type",
+  GPE: "no Bedrock type (a city or country alone is not an ADDRESS)",
+  DATE_TIME: "no Bedrock type",
+  NRP: "nationality/religion/politics: no Bedrock type",
+  TITLE: "job titles and honorifics: no Bedrock type",
+  ZIP_CODE: "a postal code alone is not an ADDRESS in Bedrock's sense",
+};
+
+interface Row {
+  full_text: string;
+  spans: { entity_type: string; entity_value: string; start_position: number; end_position: number }[];
+}
+interface Span {
+  type: PiiEntityType;
+  start: number;
+  end: number;
+}
+interface Counts {
+  gold: number;
+  predicted: number;
+  exactTp: number;
+  overlapGoldHit: number;
+  overlapPredHit: number;
+}
+type Split = "dev" | "held-out" | "all";
+
+const SPLITS: Record<Split, [number, number]> = { dev: [0, 750], "held-out": [750, 1500], all: [0, 1500] };
+
+function goldOf(row: Row): Span[] {
+  return row.spans.flatMap((s) => {
+    const type = TYPE_MAP[s.entity_type];
+    return type ? [{ type, start: s.start_position, end: s.end_position }] : [];
+  });
+}
+
+function overlaps(a: Span, b: Span): boolean {
+  const shared = Math.min(a.end, b.end) - Math.max(a.start, b.start);
+  return shared > 0 && shared >= 0.5 * Math.min(a.end - a.start, b.end - b.start);
+}
+
+function emptyCounts(): Counts {
+  return { gold: 0, predicted: 0, exactTp: 0, overlapGoldHit: 0, overlapPredHit: 0 };
+}
+
+/** Adds one row's gold and predicted spans of one type to the counts. */
+function score(counts: Counts, gold: Span[], predicted: Span[]): void {
+  counts.gold += gold.length;
+  counts.predicted += predicted.length;
+  const exact = new Set(gold.map((g) => `${g.start}:${g.end}`));
+  counts.exactTp += predicted.filter((p) => exact.has(`${p.start}:${p.end}`)).length;
+  counts.overlapGoldHit += gold.filter((g) => predicted.some((p) => overlaps(g, p))).length;
+  counts.overlapPredHit += predicted.filter((p) => gold.some((g) => overlaps(g, p))).length;
+}
+
+interface Prf {
+  p: number;
+  r: number;
+  f1: number;
+}
+function prf(tpPred: number, predicted: number, tpGold: number, gold: number): Prf {
+  const p = predicted === 0 ? (gold === 0 ? 1 : 0) : tpPred / predicted;
+  const r = gold === 0 ? 1 : tpGold / gold;
+  return { p, r, f1: p + r === 0 ? 0 : (2 * p * r) / (p + r) };
+}
+
+type Predictor = (text: string) => Span[];
+
+/** Per-type counts of a predictor over rows [from, to). */
+function evaluate(rows: readonly Row[], [from, to]: [number, number], predict: Predictor, types: readonly PiiEntityType[]): Map<PiiEntityType, Counts> {
+  const out = new Map(types.map((t) => [t, emptyCounts()]));
+  for (const row of rows.slice(from, to)) {
+    const gold = goldOf(row);
+    const predicted = predict(row.full_text);
+    for (const t of types) {
+      score(out.get(t) as Counts, gold.filter((g) => g.type === t), predicted.filter((p) => p.type === t));
+    }
+  }
+  return out;
+}
+
+const MAPPED = [...new Set(Object.values(TYPE_MAP))];
+const ALL = new Set<PiiEntityType>(PII_ENTITY_TYPES);
+const builtin: Predictor = (text) => builtinPiiRecognizer.find(text, ALL);
+const compromiseNames: Predictor = (text) =>
+  (nlp(text).people().json({ offset: true }) as { offset: { start: number; length: number } }[]).map((p) => ({
+    type: "NAME" as const,
+    start: p.offset.start,
+    end: p.offset.start + p.offset.length,
+  }));
+const libphonenumber: Predictor = (text) =>
+  findPhoneNumbersInText(text, { defaultCountry: "US" }).map((m) => ({ type: "PHONE" as const, start: m.startsAt, end: m.endsAt }));
+
+const fmt = (x: number): string => x.toFixed(3);
+
+interface TableRow {
+  type: string;
+  gold: number;
+  predicted: number;
+  exact: Prf;
+  overlap: Prf;
+}
+
+function tableRows(counts: Map<PiiEntityType, Counts>): TableRow[] {
+  const rows: TableRow[] = [];
+  const micro = emptyCounts();
+  for (const [type, c] of counts) {
+    rows.push({ type, gold: c.gold, predicted: c.predicted, exact: prf(c.exactTp, c.predicted, c.exactTp, c.gold), overlap: prf(c.overlapPredHit, c.predicted, c.overlapGoldHit, c.gold) });
+    for (const k of Object.keys(micro) as (keyof Counts)[]) micro[k] += c[k];
+  }
+  if (counts.size > 1) {
+    rows.push({ type: "micro (mapped types)", gold: micro.gold, predicted: micro.predicted, exact: prf(micro.exactTp, micro.predicted, micro.exactTp, micro.gold), overlap: prf(micro.overlapPredHit, micro.predicted, micro.overlapGoldHit, micro.gold) });
+  }
+  return rows;
+}
+
+function printTable(title: string, rows: readonly TableRow[]): void {
+  console.log(`\n### ${title}\n`);
+  console.log("| type | gold | predicted | exact P | exact R | exact F1 | overlap P | overlap R | overlap F1 |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const r of rows) {
+    console.log(`| ${r.type} | ${r.gold} | ${r.predicted} | ${fmt(r.exact.p)} | ${fmt(r.exact.r)} | ${fmt(r.exact.f1)} | ${fmt(r.overlap.p)} | ${fmt(r.overlap.r)} | ${fmt(r.overlap.f1)} |`);
+  }
+}
+
+// ---- latency ----
+
+/** About 1 KB of mixed text: held-out sentences (names, addresses, cards) plus contact details and identifiers. */
+function sampleKilobyte(rows: readonly Row[]): string {
+  const parts = [
+    "Hi team, please update the customer record: Jürgen Müller (jurgen.mueller@example.de, +49 30 901820) moved to 1668 Glyn St, Springfield, IL 62704.",
+    "His card 4111 1111 1111 1111 exp 12/27 was declined; SSN on file 123-45-6789, server 10.20.30.40.",
+  ];
+  for (let i = 750; parts.join(" ").length < 1024 && i < rows.length; i += 7) parts.push((rows[i] as Row).full_text);
+  return parts.join(" ").slice(0, 1024);
+}
+
+interface Timing {
+  p50: number;
+  p90: number;
+  p99: number;
+  mean: number;
+}
+
+function percentiles(samples: number[]): Timing {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), mean: sorted.reduce((s, x) => s + x, 0) / sorted.length };
+}
+
+function time(fn: () => unknown, n: number): Timing {
+  for (let i = 0; i < Math.min(50, n); i++) fn();
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    fn();
+    samples.push(performance.now() - t);
+  }
+  return percentiles(samples);
+}
+
+function main(): void {
+  const rows = JSON.parse(readFileSync(dataFile, "utf8")) as Row[];
+  const presidioTypes = [...new Set(rows.flatMap((r) => r.spans.map((s) => s.entity_type)))].sort();
+  console.log(`# Built-in PII recognizer on presidio-synth (${rows.length} rows)\n`);
+  console.log(`Mapped: ${Object.entries(TYPE_MAP).map(([k, v]) => `${k}→${v}`).join(", ")}.`);
+  console.log(`Unmapped (excluded): ${presidioTypes.filter((t) => !TYPE_MAP[t]).map((t) => `${t} (${UNMAPPED[t] ?? "no Bedrock type"})`).join(", ")}.`);
+  console.log("Criteria: exact = same span; overlap = spans share ≥ 50% of the shorter one.");
+
+  const results: Record<string, unknown> = { data: dataFile, splits: SPLITS, typeMap: TYPE_MAP, unmapped: UNMAPPED };
+  for (const split of ["held-out", "dev", "all"] as const) {
+    const table = tableRows(evaluate(rows, SPLITS[split], builtin, MAPPED));
+    printTable(`Built-in recognizer, ${split} rows ${SPLITS[split][0]}-${SPLITS[split][1] - 1} (all 31 types requested)`, table);
+    results[split] = table;
+  }
+  const heldOut = SPLITS["held-out"];
+  const anchors = [
+    ...tableRows(evaluate(rows, heldOut, compromiseNames, ["NAME"])).map((r) => ({ ...r, type: "NAME — compromise people()" })),
+    ...tableRows(evaluate(rows, heldOut, libphonenumber, ["PHONE"])).map((r) => ({ ...r, type: "PHONE — libphonenumber-js findPhoneNumbersInText" })),
+  ];
+  printTable("Anchors, held-out rows 750-1499", anchors);
+  results.anchors = anchors;
+
+  const text = sampleKilobyte(rows);
+  const latency = {
+    builtinAllTypes: time(() => builtinPiiRecognizer.find(text, ALL), iterations),
+    compromisePeople: time(() => nlp(text).people().json(), Math.min(iterations, 100)),
+    libphonenumberFind: time(() => findPhoneNumbersInText(text, { defaultCountry: "US" }), iterations),
+  };
+  const perRule = BUILTIN_PII_RULES.map((rule) => ({ type: rule.type, ...time(() => rule.find(text), iterations) }))
+    .sort((a, b) => b.p50 - a.p50);
+  console.log(`\n### Latency on ${text.length} characters of mixed text (${iterations} runs, ms)\n`);
+  console.log("| what | p50 | p90 | p99 | mean |");
+  console.log("|---|---:|---:|---:|---:|");
+  for (const [name, t] of Object.entries(latency)) console.log(`| ${name} | ${t.p50.toFixed(3)} | ${t.p90.toFixed(3)} | ${t.p99.toFixed(3)} | ${t.mean.toFixed(3)} |`);
+  console.log("\nSlowest rules (p50 ms): " + perRule.slice(0, 6).map((r) => `${r.type} ${r.p50.toFixed(3)}`).join(", "));
+  results.latency = { characters: text.length, iterations, ...latency, perRule };
+
+  const outDir = fileURLToPath(new URL("./results/", import.meta.url));
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(`${outDir}guardrails-pii.json`, JSON.stringify(results, null, 2) + "\n");
+}
+
+main();

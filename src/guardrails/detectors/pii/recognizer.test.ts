@@ -1,0 +1,177 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { PII_ENTITY_TYPES, type PiiEntityType } from "../../guardrail.ts";
+import type { PiiMatch } from "../../policy.ts";
+import { builtinPiiRecognizer, createPiiRecognizer, resolveOverlaps } from "./recognizer.ts";
+
+const ALL = new Set<PiiEntityType>(PII_ENTITY_TYPES);
+
+function find(text: string, types: Iterable<PiiEntityType> = ALL): PiiMatch[] {
+  return builtinPiiRecognizer.find(text, new Set(types));
+}
+
+function found(text: string, types?: Iterable<PiiEntityType>): string[] {
+  return find(text, types).map((m) => `${m.type}:${m.match}`);
+}
+
+describe("built-in PII recognizer: matches", () => {
+  it("reports type, offsets, the matched text and a score in [0, 1]", () => {
+    const text = "Mail jane@example.com now";
+    const [m] = find(text);
+    assert.deepEqual({ ...m, score: undefined }, { type: "EMAIL", start: 5, end: 21, match: "jane@example.com", score: undefined });
+    assert.ok(m!.score > 0 && m!.score <= 1);
+  });
+
+  it("gives checksum-validated matches a score of 1", () => {
+    for (const m of find("Card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, VIN 1HGCM82633A004352.")) assert.equal(m.score, 1, m.type);
+  });
+
+  it("finds only the requested types", () => {
+    const text = "Jane Doe, jane@example.com, (415) 555-0132";
+    assert.deepEqual(found(text, ["PHONE"]), ["PHONE:(415) 555-0132"]);
+    assert.deepEqual(find(text, []), []);
+  });
+
+  it("returns nothing for empty or blank text", () => {
+    assert.deepEqual(find(""), []);
+    assert.deepEqual(find(" \n\t "), []);
+  });
+});
+
+describe("built-in PII recognizer: checksums reject look-alikes", () => {
+  const cases: [string, PiiEntityType, string][] = [
+    ["card failing Luhn", "CREDIT_DEBIT_CARD_NUMBER", "Charge my card 4111 1111 1111 1112 today."],
+    ["16 digits failing Luhn", "CREDIT_DEBIT_CARD_NUMBER", "Card number: 1234567812345678."],
+    ["all-zero card", "CREDIT_DEBIT_CARD_NUMBER", "Card 0000 0000 0000 0000."],
+    ["IBAN with a wrong check", "INTERNATIONAL_BANK_ACCOUNT_NUMBER", "IBAN GB82 WEST 1234 5698 7654 33."],
+    ["IBAN of the wrong length", "INTERNATIONAL_BANK_ACCOUNT_NUMBER", "IBAN GB82 WEST 1234 5698 7654."],
+    ["routing number failing ABA", "US_BANK_ROUTING_NUMBER", "Routing number 021000022."],
+    ["NHS number failing mod 11", "UK_NATIONAL_HEALTH_SERVICE_NUMBER", "NHS number 943 476 5918."],
+    ["SIN failing Luhn", "CA_SOCIAL_INSURANCE_NUMBER", "My SIN is 130 692 545."],
+    ["VIN with a wrong check digit and no cue", "VEHICLE_IDENTIFICATION_NUMBER", "Part 1HGCM82633A004353 shipped."],
+    ["SSN with area 000", "US_SOCIAL_SECURITY_NUMBER", "SSN 000-12-3456."],
+    ["SSN with area 666", "US_SOCIAL_SECURITY_NUMBER", "SSN 666-12-3456."],
+    ["SSN with group 00", "US_SOCIAL_SECURITY_NUMBER", "SSN 536-00-1234."],
+    ["ITIN with a group outside the IRS ranges", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "ITIN 912-40-1234."],
+    ["NINO with a forbidden prefix", "UK_NATIONAL_INSURANCE_NUMBER", "NI number GB123456A."],
+    ["SWIFT with an unknown country", "SWIFT_CODE", "SWIFT DEUTXXFF."],
+  ];
+  for (const [why, type, text] of cases) {
+    it(`rejects a ${why}`, () => assert.deepEqual(found(text, [type]), []));
+  }
+
+  it("accepts the valid twins of those numbers", () => {
+    assert.deepEqual(found("Charge my card 4111 1111 1111 1111 today.", ["CREDIT_DEBIT_CARD_NUMBER"]), ["CREDIT_DEBIT_CARD_NUMBER:4111 1111 1111 1111"]);
+    assert.deepEqual(found("Routing number 021000021.", ["US_BANK_ROUTING_NUMBER"]), ["US_BANK_ROUTING_NUMBER:021000021"]);
+    assert.deepEqual(found("NHS number 943 476 5919.", ["UK_NATIONAL_HEALTH_SERVICE_NUMBER"]), ["UK_NATIONAL_HEALTH_SERVICE_NUMBER:943 476 5919"]);
+    assert.deepEqual(found("iban: gb82west12345698765432", ["INTERNATIONAL_BANK_ACCOUNT_NUMBER"]), ["INTERNATIONAL_BANK_ACCOUNT_NUMBER:gb82west12345698765432"]);
+  });
+});
+
+describe("built-in PII recognizer: cues keep short numbers quiet", () => {
+  it("needs a cue for CVV, expiry, PIN, passport, driver ID, account and plate numbers", () => {
+    assert.deepEqual(find("Room 837, gate 4821, 09/28 and 530123456 and D1234-56789 and 000123456789 and 7ABC123."), []);
+  });
+
+  it("does not take a plain English word as a password or user name", () => {
+    assert.deepEqual(found("The password is incorrect and your username is required.", ["PASSWORD", "USERNAME"]), []);
+    assert.deepEqual(found('password: "correct horse battery"', ["PASSWORD"]), ["PASSWORD:correct horse battery"]);
+  });
+
+  it("takes an AWS secret key only near a secret-key cue or an access key, never a SHA-1", () => {
+    const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    assert.deepEqual(found(`Token ${secret} here`, ["AWS_SECRET_KEY"]), []);
+    assert.deepEqual(found(`AKIAIOSFODNN7EXAMPLE:${secret}`, ["AWS_SECRET_KEY"]), [`AWS_SECRET_KEY:${secret}`]);
+    assert.deepEqual(found("secret key 3f786850e387550fdab836ed7e6dc881de23001b", ["AWS_SECRET_KEY"]), []);
+  });
+});
+
+describe("built-in PII recognizer: look-alikes are not PII", () => {
+  const quiet = [
+    "Order #5551234567 shipped; order number 4155550132 is on its way.",
+    "Invoice INV-2023-000123 is due 2024-01-15 at 12:30:45; ref 2023/11/05.",
+    "Meeting on 12/05/2023 from 09:00 to 17:30 in room 4-201.",
+    "Upgrade to v2.10.3, version 1.2.3.4 or 1.2.3.4-beta, build 10.0.19045.2006.",
+    "ISBN 978-3-16-148410-0 and ISBN-13: 9780306406157 are both in print.",
+    "Part no. 800-555-0199 and SKU 415-555-0132-XL are in stock; product code 212-555-0147 ships soon.",
+    "The zip code is 94105. The other one is 10001.",
+    "We measured 3.14159, 2.71828 and 1.41421356; the temperature was 98.6.",
+    "commit 3f786850e387550fdab836ed7e6dc881de23001b fixed the build",
+    "Transaction 1234567890123456 is pending.",
+    "Gate 12 at Terminal 3; flight BA 2490; seat 14C.",
+    "Windows 11, Office 365, Boeing 747, Route 66 and Studio 54.",
+    "Kubernetes and PostgreSQL run on Linux. Python is a language. Apple released the iPhone 15 in September.",
+    "The Great Gatsby was written in 1925. Chapter 12 Section 3 covers the trip.",
+    "Call Center Hours: Monday to Friday. Customer Service will respond within 2 days.",
+    "Use std::vector and 10:30:00 timestamps; see config.json and README.md.",
+  ];
+  for (const text of quiet) {
+    it(`finds nothing in: ${text.slice(0, 50)}…`, () => assert.deepEqual(found(text), []));
+  }
+
+  it("still takes a bare dotted quad as an IP address", () => {
+    assert.deepEqual(found("Ping 1.2.3.4 and 10.0.0.255 now.", ["IP_ADDRESS"]), ["IP_ADDRESS:1.2.3.4", "IP_ADDRESS:10.0.0.255"]);
+  });
+});
+
+describe("built-in PII recognizer: Unicode", () => {
+  it("finds names with accents and other scripts' neighbours", () => {
+    assert.deepEqual(found("Merci à Émilie Dubois-Lefèvre et à José Ramírez pour leur aide.", ["NAME"]), ["NAME:Émilie Dubois-Lefèvre", "NAME:José Ramírez"]);
+  });
+
+  it("stops an e-mail address at CJK text around it", () => {
+    assert.deepEqual(found("请联系张伟zhang.wei@example.com谢谢", ["EMAIL"]), ["EMAIL:zhang.wei@example.com"]);
+    assert.deepEqual(found("メールはsato@example.jpです。https://example.jp/a。", ["EMAIL", "URL"]), ["EMAIL:sato@example.jp", "URL:https://example.jp/a"]);
+  });
+
+  it("keeps UTF-16 offsets right after emoji", () => {
+    const text = "🎉🎉 call (415) 555-0132";
+    const [m] = find(text, ["PHONE"]);
+    assert.equal(text.slice(m!.start, m!.end), "(415) 555-0132");
+  });
+});
+
+describe("built-in PII recognizer: overlaps", () => {
+  it("keeps the longer match: a URL over the IP inside it, an address over the name-like street", () => {
+    assert.deepEqual(found("See http://10.1.2.3/admin now"), ["URL:http://10.1.2.3/admin"]);
+    assert.deepEqual(found("See http://10.1.2.3/admin now", ["IP_ADDRESS"]), ["IP_ADDRESS:10.1.2.3"]);
+    const address = find("Send it to 12 Victoria Street, Springfield", ["ADDRESS", "NAME"]);
+    assert.deepEqual(address.map((m) => m.type), ["ADDRESS"]);
+  });
+
+  it("resolves overlaps longest first, then by score, and sorts by position", () => {
+    const m = (type: PiiEntityType, start: number, end: number, score: number): PiiMatch => ({ type, start, end, match: "", score });
+    assert.deepEqual(
+      resolveOverlaps([m("NAME", 20, 25, 0.9), m("EMAIL", 0, 10, 1), m("URL", 5, 18, 0.7), m("PHONE", 20, 25, 0.95), m("AGE", 30, 32, 0.8)]),
+      [m("URL", 5, 18, 0.7), m("PHONE", 20, 25, 0.95), m("AGE", 30, 32, 0.8)],
+    );
+  });
+
+  it("runs only the rules it is given", () => {
+    const emailOnly = createPiiRecognizer([{ type: "EMAIL", find: (text) => [{ type: "EMAIL", start: 0, end: text.length, match: text, score: 1 }] }]);
+    assert.deepEqual(emailOnly.find("x", ALL).map((m) => m.type), ["EMAIL"]);
+    assert.deepEqual(emailOnly.find("x", new Set(["NAME"])), []);
+  });
+});
+
+describe("built-in PII recognizer: long input", () => {
+  it("finishes on 100 KB of mixed text and finds every planted value", () => {
+    const block =
+      "Dear Anna Kowalska, your order shipped to 14 Crown Street, London. Questions: anna.k@example.org or +44 20 7946 0958. " +
+      "Card 4111 1111 1111 1111, server 192.168.10.20. Lorem ipsum dolor sit amet, consectetur adipiscing elit 12345 67. ";
+    const text = block.repeat(Math.ceil(100_000 / block.length));
+    const matches = find(text);
+    const copies = Math.ceil(100_000 / block.length);
+    const count = (type: PiiEntityType): number => matches.filter((m) => m.type === type).length;
+    assert.equal(count("EMAIL"), copies);
+    assert.equal(count("CREDIT_DEBIT_CARD_NUMBER"), copies);
+    assert.equal(count("IP_ADDRESS"), copies);
+    assert.equal(count("PHONE"), copies);
+  });
+
+  it("finishes on hostile repetitions (long digit, letter and dot runs)", () => {
+    const runs = ["9".repeat(50_000), "a.".repeat(20_000), "A ".repeat(20_000), "1-".repeat(20_000), ":".repeat(20_000), "Aa ".repeat(20_000), "a@".repeat(10_000)];
+    assert.deepEqual(find(runs.join(" ")), []);
+    assert.deepEqual(find(runs[1]!), []);
+  });
+});
