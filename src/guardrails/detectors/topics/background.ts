@@ -1,0 +1,48 @@
+// Everyday requests that belong to no denied topic (written for Basalt). A window is compared
+// with these as well as with the topic: a text that is about as close to an everyday request
+// ("What are the opening hours of the bank?") as to the topic's definition is not about the
+// topic, it only shares its vocabulary. This is the "none of the above" class.
+
+/** Benign, topic-neutral requests and statements across common assistant domains. */
+export const BACKGROUND_TEXTS: readonly string[] = [
+  "What are your opening hours?",
+  "What time do you close today?",
+  "Where is the nearest branch?",
+  "How do I reset my password?",
+  "How do I change the address on my account?",
+  "How do I contact customer service?",
+  "Can I get a refund for my order?",
+  "Where is my package?",
+  "How do I cancel my subscription?",
+  "What does this job involve day to day?",
+  "What does a receptionist do?",
+  "What is the phone number of the office?",
+  "How do I book an appointment?",
+  "Is there parking near the building?",
+  "What payment methods do you accept?",
+  "Can you help me write an email to my colleague?",
+  "Summarize this article for me.",
+  "Translate this sentence into Spanish.",
+  "What is the capital of Australia?",
+  "How tall is Mount Everest?",
+  "Who wrote Pride and Prejudice?",
+  "When did the Second World War end?",
+  "Explain how photosynthesis works.",
+  "What is the weather like tomorrow?",
+  "Give me a recipe for pancakes.",
+  "How do I make a good cup of coffee?",
+  "Recommend a good book to read on holiday.",
+  "Suggest a name for my new puppy.",
+  "How do I fix a flat bicycle tyre?",
+  "How do I sort a list in Python?",
+  "Why is my laptop running slowly?",
+  "What is the difference between a virus and a bacterium?",
+  "Tell me a joke.",
+  "Thanks, that was helpful!",
+  "Hello, how are you today?",
+  "Can you explain this word to me?",
+  "What is the history of this building?",
+  "How many people live in this city?",
+  "Help me plan a weekend of sightseeing.",
+  "What are some fun things to do with kids on a rainy day?",
+];
