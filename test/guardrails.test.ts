@@ -44,11 +44,11 @@ const FULL: CreateGuardrailCommandInput = {
   },
   contentPolicyConfig: {
     filtersConfig: [
-      { type: "HATE", inputStrength: "HIGH", outputStrength: "HIGH" },
-      { type: "INSULTS", inputStrength: "HIGH", outputStrength: "HIGH" },
-      { type: "SEXUAL", inputStrength: "HIGH", outputStrength: "HIGH" },
-      { type: "VIOLENCE", inputStrength: "HIGH", outputStrength: "HIGH" },
-      { type: "MISCONDUCT", inputStrength: "HIGH", outputStrength: "HIGH" },
+      { type: "HATE", inputStrength: "MEDIUM", outputStrength: "MEDIUM" },
+      { type: "INSULTS", inputStrength: "MEDIUM", outputStrength: "MEDIUM" },
+      { type: "SEXUAL", inputStrength: "MEDIUM", outputStrength: "MEDIUM" },
+      { type: "VIOLENCE", inputStrength: "MEDIUM", outputStrength: "MEDIUM" },
+      { type: "MISCONDUCT", inputStrength: "MEDIUM", outputStrength: "MEDIUM" },
       { type: "PROMPT_ATTACK", inputStrength: "HIGH", outputStrength: "NONE" },
     ],
   },
@@ -245,9 +245,9 @@ describe("Guardrails", () => {
 
     it("Converse: masked input is what the model sees; only guardContent is checked when present", async () => {
       const masked = await runtime.send(
-        new ConverseCommand({ modelId: "mock.echo", messages: [{ role: "user", content: [{ text: "Write to jane.doe@example.com please" }] }], guardrailConfig: guardrailConfig() }),
+        new ConverseCommand({ modelId: "mock.echo", messages: [{ role: "user", content: [{ text: "Please send the invoice to jane.doe@example.com today." }] }], guardrailConfig: guardrailConfig() }),
       );
-      assert.deepEqual(masked.output?.message?.content, [{ text: "Write to {EMAIL} please" }]);
+      assert.deepEqual(masked.output?.message?.content, [{ text: "Please send the invoice to {EMAIL} today." }]);
       const guarded = await runtime.send(
         new ConverseCommand({
           modelId: "mock.joke",
@@ -259,7 +259,7 @@ describe("Guardrails", () => {
     });
 
     it("Converse: output PII is masked and the original kept in the trace", async () => {
-      const out = await runtime.send(new ConverseCommand({ modelId: "mock.phone", messages: [{ role: "user", content: [{ text: "How do I reach support?" }] }], guardrailConfig: guardrailConfig() }));
+      const out = await runtime.send(new ConverseCommand({ modelId: "mock.phone", messages: [{ role: "user", content: [{ text: "How can I contact the support team?" }] }], guardrailConfig: guardrailConfig() }));
       assert.equal(out.stopReason, "guardrail_intervened");
       assert.deepEqual(out.output?.message?.content, [{ text: "Sure! You can reach our support desk at {PHONE} any weekday." }]);
       assert.deepEqual(out.trace?.guardrail?.modelOutput, [PHONE_REPLY]);
@@ -270,7 +270,7 @@ describe("Guardrails", () => {
       const out = await runtime.send(
         new ConverseStreamCommand({
           modelId,
-          messages: [{ role: "user", content: [{ text: "Tell me" }] }],
+          messages: [{ role: "user", content: [{ text: "Tell me something nice about the weather." }] }],
           guardrailConfig: { ...guardrailConfig(), streamProcessingMode: mode },
         }),
       );
@@ -316,7 +316,7 @@ describe("Guardrails", () => {
       assert.equal(JSON.parse(Buffer.from(clean.body).toString("utf8"))["amazon-bedrock-guardrailAction"], "NONE");
 
       const stream = await runtime.send(
-        new InvokeModelWithResponseStreamCommand({ modelId: "mock.phone", body: body("How do I reach support?"), guardrailIdentifier: guardrailId, guardrailVersion: "DRAFT" }),
+        new InvokeModelWithResponseStreamCommand({ modelId: "mock.phone", body: body("How can I contact the support team?"), guardrailIdentifier: guardrailId, guardrailVersion: "DRAFT" }),
       );
       const chunks: Array<Record<string, unknown>> = [];
       for await (const event of stream.body!) if (event.chunk?.bytes) chunks.push(JSON.parse(Buffer.from(event.chunk.bytes).toString("utf8")));
