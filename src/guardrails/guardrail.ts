@@ -33,6 +33,12 @@ export interface DirectionalActions<A extends string> {
   outputEnabled: boolean;
 }
 
+/** What an entry does with content from `source`, or undefined when the entry is off for it. */
+export function actionFor<A extends string>(entry: DirectionalActions<A>, source: GuardrailSource): A | undefined {
+  if (!(source === "INPUT" ? entry.inputEnabled : entry.outputEnabled)) return undefined;
+  return source === "INPUT" ? entry.inputAction : entry.outputAction;
+}
+
 export interface TopicConfig extends DirectionalActions<BlockAction> {
   name: string;
   definition: string;

@@ -15,6 +15,7 @@ import type {
   RegexAssessment,
   RegexConfig,
 } from "../guardrail.ts";
+import { actionFor } from "../guardrail.ts";
 import type { GuardrailPolicy, PiiRecognizer, PolicyCheck, PolicyInput, TextMask } from "../policy.ts";
 import { builtinPiiRecognizer } from "../detectors/pii/recognizer.ts";
 import { validation } from "../../spec/errors.ts";
@@ -44,13 +45,6 @@ export function compileGuardrailRegex(pattern: string, field: string): RE2JS {
     if (!(error instanceof RE2JSException)) throw error;
     throw validation(field, `the regular expression is invalid or not supported (RE2 syntax: no backreferences or lookaround): ${error.message}`);
   }
-}
-
-/** What an entry does for `source`, or undefined when the entry is off for it. */
-function actionFor(entry: DirectionalActions<PiiAction>, source: GuardrailSource): PiiAction | undefined {
-  const enabled = source === "INPUT" ? entry.inputEnabled : entry.outputEnabled;
-  if (!enabled) return undefined;
-  return source === "INPUT" ? entry.inputAction : entry.outputAction;
 }
 
 const ENTRY_ACTION: Record<PiiAction, EntryAction> = { BLOCK: "BLOCKED", ANONYMIZE: "ANONYMIZED", NONE: "NONE" };

@@ -11,6 +11,7 @@ import type {
   GuardrailSource,
   ManagedWordAssessment,
 } from "../guardrail.ts";
+import { actionFor } from "../guardrail.ts";
 import type { GuardrailPolicy, PolicyCheck, PolicyInput } from "../policy.ts";
 import { createCustomWordMatcher, type CustomWordMatcher } from "../detectors/words/custom-words.ts";
 import { findProfanity } from "../detectors/words/profanity.ts";
@@ -19,10 +20,9 @@ type WordPolicyConfig = NonNullable<GuardrailPolicies["wordPolicy"]>;
 type WordAssessment = NonNullable<Assessment["wordPolicy"]>;
 
 /** The action an entry of `source` takes, or undefined when the entry is off for that source. */
-function actionFor(entry: DirectionalActions<BlockAction>, source: GuardrailSource): AssessmentAction | undefined {
-  const enabled = source === "INPUT" ? entry.inputEnabled : entry.outputEnabled;
-  if (!enabled) return undefined;
-  return (source === "INPUT" ? entry.inputAction : entry.outputAction) === "BLOCK" ? "BLOCKED" : "NONE";
+function entryAction(entry: DirectionalActions<BlockAction>, source: GuardrailSource): AssessmentAction | undefined {
+  const action = actionFor(entry, source);
+  return action === undefined ? undefined : action === "BLOCK" ? "BLOCKED" : "NONE";
 }
 
 /** BLOCKED wins when several entries report the same text. */
@@ -34,7 +34,7 @@ function customWords(matcher: CustomWordMatcher, config: WordPolicyConfig, input
   const byText = new Map<string, AssessmentAction>();
   for (const found of matcher.find(input.text)) {
     for (const index of found.words) {
-      const action = actionFor(config.words[index]!, input.source);
+      const action = entryAction(config.words[index]!, input.source);
       if (action) byText.set(found.match, stricter(byText.get(found.match), action));
     }
   }
@@ -44,7 +44,7 @@ function customWords(matcher: CustomWordMatcher, config: WordPolicyConfig, input
 function managedWords(config: WordPolicyConfig, input: PolicyInput): ManagedWordAssessment[] {
   let action: AssessmentAction | undefined;
   for (const list of config.managedWordLists) {
-    const listAction = list.type === "PROFANITY" ? actionFor(list, input.source) : undefined;
+    const listAction = list.type === "PROFANITY" ? entryAction(list, input.source) : undefined;
     if (listAction) action = stricter(action, listAction);
   }
   if (!action) return [];
