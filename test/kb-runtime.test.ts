@@ -42,6 +42,9 @@ import type { Database } from "../src/store/db/database.ts";
 import { migrate } from "../src/store/db/migrate.ts";
 import { openDatabase } from "../src/store/db/open-database.ts";
 import { createUser, iam, policy, type UserKeys } from "./helpers/iam.ts";
+import { parseGuardrailConfig } from "../src/guardrails/config/parse-config.ts";
+import { GuardrailService } from "../src/guardrails/guardrail-service.ts";
+import { DEFAULT_ACCOUNT_ID } from "../src/spec/principal.ts";
 import { DUMMY_CREDENTIALS, SHARED_MODELS } from "./helpers/server.ts";
 
 const KB_ID = "KBTEST0001";
@@ -62,6 +65,8 @@ interface RuntimeServer {
   registry: ModelRegistry;
   /** Usage records of every guarded model call. */
   usage: MemoryUsageRecorder;
+  /** A guardrail (default account) blocking the word "moonlighting" and masking emails and phone numbers. */
+  guardrailId: string;
   stop(): Promise<void>;
 }
 
@@ -99,11 +104,24 @@ async function startRuntimeServer(options: { iam?: (dataDir: string) => Promise<
   }
   const parser: DocumentParser = createDocumentParser();
   const router = new Router({ logger, bodyLimitBytes: config.server.bodyLimitBytes, access, region: config.region });
+  const guardrails = new GuardrailService({ db, registry });
+  const guardrail = await guardrails.store.create(
+    DEFAULT_ACCOUNT_ID,
+    parseGuardrailConfig({
+      name: "rag",
+      blockedInputMessaging: "That question is not allowed.",
+      blockedOutputsMessaging: "That answer is not allowed.",
+      wordPolicyConfig: { wordsConfig: [{ text: "moonlighting" }] },
+      sensitiveInformationPolicyConfig: { piiEntitiesConfig: [{ type: "EMAIL", action: "ANONYMIZE" }, { type: "PHONE", action: "ANONYMIZE" }] },
+    }),
+    [],
+  );
   registerBedrockAgentRuntimeRoutes(router, {
     config,
     registry,
     logger,
     usage,
+    guardrails,
     openKnowledgeBases: {
       async resolve(_accountId, knowledgeBaseId) {
         if (knowledgeBaseId !== KB_ID) throw new BasaltError("NOT_FOUND", `Knowledge base ${knowledgeBaseId} does not exist.`);
@@ -120,6 +138,7 @@ async function startRuntimeServer(options: { iam?: (dataDir: string) => Promise<
     dataDir,
     registry,
     usage: recorder,
+    guardrailId: guardrail.id,
     async stop() {
       await listener.close(1000);
       await access?.close();
@@ -390,6 +409,34 @@ describe("bedrock-agent-runtime through the AWS SDK and LangChain", () => {
   });
 
   describe("RetrieveAndGenerateStream", () => {
+    it("applies a guardrail to the question and the answer (guardrailConfiguration)", async () => {
+      const guardrailConfiguration = { guardrailId: server.guardrailId, guardrailVersion: "DRAFT" };
+      const blocked = await runtime.send(
+        new RetrieveAndGenerateCommand({ input: { text: "Is moonlighting allowed for employees?" }, retrieveAndGenerateConfiguration: kbConfig("mock.cite", { generationConfiguration: { guardrailConfiguration } }) }),
+      );
+      assert.equal(blocked.guardrailAction, "INTERVENED");
+      assert.equal(blocked.output?.text, "That question is not allowed.");
+      const clean = await runtime.send(
+        new RetrieveAndGenerateCommand({ input: { text: "Which class may employees book for long flights?" }, retrieveAndGenerateConfiguration: kbConfig("mock.cite", { generationConfiguration: { guardrailConfiguration } }) }),
+      );
+      assert.equal(clean.guardrailAction, "NONE");
+      assert.equal(clean.citations?.length, 2, "an untouched answer keeps its citations");
+      // The echo model repeats the (masked) question the guardrail let through.
+      const masked = await runtime.send(
+        new RetrieveAndGenerateCommand({
+          input: { text: "Write to hr@example.com about lunch" },
+          retrieveAndGenerateConfiguration: kbConfig("mock.echo", { generationConfiguration: { guardrailConfiguration, promptTemplate: { textPromptTemplate: "$query$ | $search_results$" } } }),
+        }),
+      );
+      assert.match(masked.output?.text ?? "", /^Write to \{EMAIL\} about lunch \|/);
+      const stream = await runtime.send(
+        new RetrieveAndGenerateStreamCommand({ input: { text: "Which class may employees book for long flights?" }, retrieveAndGenerateConfiguration: kbConfig("mock.cite", { generationConfiguration: { guardrailConfiguration } }) }),
+      );
+      const actions: string[] = [];
+      for await (const event of stream.stream!) if (event.guardrail?.action) actions.push(event.guardrail.action);
+      assert.deepEqual(actions, ["NONE"]);
+    });
+
     it("streams the answer and citations, with the session in the response header", async () => {
       const out = await runtime.send(new RetrieveAndGenerateStreamCommand({ input: { text: "Which class may employees book for long flights?" }, retrieveAndGenerateConfiguration: kbConfig("mock.cite") }));
       assert.match(out.sessionId ?? "", /^[0-9a-f-]{36}$/);

@@ -22,6 +22,9 @@ import type { AgentRuntimeDeps } from "./deps.ts";
 import { encodeStreamException } from "./errors.ts";
 import { guardedRetrieve } from "./guarded-calls.ts";
 import { toWireCitation } from "./wire.ts";
+import { guardStream } from "../bedrock-runtime/guarded-generation.ts";
+import { GuardrailSession } from "../bedrock-runtime/guardrail-session.ts";
+import type { GuardrailContent } from "../../guardrails/engine/apply.ts";
 
 /** The response header RetrieveAndGenerateStream names its session in. */
 export const SESSION_HEADER = "x-amzn-bedrock-knowledge-base-session-id";
@@ -33,6 +36,15 @@ interface PreparedTurn {
   sessionId: string;
   passages: RetrievedPassage[];
   request: GenerateRequest;
+  /** The guardrail of `guardrailConfiguration`, already applied to the question. */
+  guard?: GuardrailSession;
+  /** Set when the guardrail blocked the question: the model is not called. */
+  blocked?: boolean;
+}
+
+/** The retrieved passages and the question, for the answer's contextual-grounding check. */
+function groundingContext(turn: PreparedTurn): GuardrailContent[] {
+  return [...turn.passages.map((p) => ({ text: p.text, qualifiers: ["grounding_source" as const] })), { text: turn.rag.question, qualifiers: ["query" as const] }];
 }
 
 /** Validates, authorizes, opens the session and finds the passages of one turn. */
@@ -45,6 +57,16 @@ async function prepareTurn(deps: AgentRuntimeDeps, ctx: RequestContext, body: Ob
   ctx.logFields.modelId = model.entry.id;
   const accountId = ctx.principal.accountId;
   const source = rag.source;
+  const operation = stream ? "RetrieveAndGenerateStream" : "RetrieveAndGenerate";
+  const guardrail = rag.generation.guardrail;
+  const guard = await GuardrailSession.open(deps, ctx, guardrail && { identifier: guardrail.id, version: guardrail.version, trace: "disabled", streamProcessingMode: "sync" }, operation);
+  if (guard) {
+    const checked = await guard.checkInput([{ text: rag.question }]);
+    const sessionId = rag.sessionId ?? (await deps.sessions.create(accountId));
+    if (checked.blocked) return { rag, model, sessionId, passages: [], request: { messages: [] }, guard, blocked: true };
+    if (checked.action === "GUARDRAIL_INTERVENED") rag.question = checked.texts[0]!;
+    rag.sessionId = sessionId;
+  }
   if (source.type === "KNOWLEDGE_BASE") {
     ctx.logFields.knowledgeBaseId = source.knowledgeBaseId;
     ctx.authorize("Retrieve", knowledgeBaseArn(deps.config.region, accountId, source.knowledgeBaseId));
@@ -54,7 +76,6 @@ async function prepareTurn(deps: AgentRuntimeDeps, ctx: RequestContext, body: Ob
   let passages: RetrievedPassage[];
   if (source.type === "KNOWLEDGE_BASE") {
     const kb = await deps.openKnowledgeBases.resolve(accountId, source.knowledgeBaseId);
-    const operation = stream ? "RetrieveAndGenerateStream" : "RetrieveAndGenerate";
     const outcome = await guardedRetrieve(deps, ctx, kb, { query: retrievalQuery(rag.question, history), settings: source.retrieval }, operation);
     passages = fitPassages(outcome.passages, budget);
   } else {
@@ -68,7 +89,7 @@ async function prepareTurn(deps: AgentRuntimeDeps, ctx: RequestContext, body: Ob
   ctx.logFields.passages = passages.length;
   const sessionId = rag.sessionId ?? (await deps.sessions.create(accountId));
   const request = generationRequest({ question: rag.question, passages, history, settings: rag.generation });
-  return { rag, model, sessionId, passages, request };
+  return { rag, model, sessionId, passages, request, ...(guard ? { guard } : {}) };
 }
 
 /** Records the turn in its session; a failure is logged, since the answer was already given. */
@@ -85,13 +106,31 @@ export function retrieveAndGenerateHandler(deps: AgentRuntimeDeps) {
   return async (ctx: RequestContext): Promise<void> => {
     const body = await ctx.json();
     const turn = await prepareTurn(deps, ctx, body, false);
-    const { model, request } = turn;
+    const { model, request, guard } = turn;
+    if (guard && turn.blocked) {
+      sendJson(ctx.res, 200, { sessionId: turn.sessionId, output: { text: guard.blockedInputMessage }, citations: [], guardrailAction: "INTERVENED" }, { "x-amzn-requestid": ctx.requestId });
+      return;
+    }
     const call = await beginModelCall(deps, ctx, { operation: "RetrieveAndGenerate", entry: model.entry, maxTokens: request.maxTokens, countInput: () => model.language.countTokens(request), inputBody: () => body });
     const result = await call.guard(model.language.generate({ ...request, signal: ctx.signal }));
     for (const warning of result.warnings) ctx.log.warn({ requestId: ctx.requestId, modelId: model.entry.id, warning }, "model warning");
     const raw = result.content.map((part) => (part.type === "text" ? part.text : "")).join("");
-    const { text, citations } = citeAnswer(raw, turn.passages);
-    const response = { sessionId: turn.sessionId, output: { text }, citations: citations.map((c) => toWireCitation(c, text, turn.passages)) };
+    let { text, citations } = citeAnswer(raw, turn.passages);
+    if (guard) {
+      // The answer is checked against the retrieved passages (contextual grounding) and the question.
+      const checked = await call.guard(guard.checkOutput(text, groundingContext(turn)));
+      if (checked.action === "GUARDRAIL_INTERVENED") {
+        // Masking moves the spans citations point at, so an altered answer is given without them.
+        text = checked.blocked ? guard.blockedOutputMessage : checked.texts.at(-1)!;
+        citations = [];
+      }
+    }
+    const response = {
+      sessionId: turn.sessionId,
+      output: { text },
+      citations: citations.map((c) => toWireCitation(c, text, turn.passages)),
+      ...(guard ? { guardrailAction: guard.intervened ? "INTERVENED" : "NONE" } : {}),
+    };
     ctx.logFields.inputTokens = result.usage.inputTokens;
     ctx.logFields.outputTokens = result.usage.outputTokens;
     call.succeed(result.usage, response);
@@ -110,7 +149,15 @@ export function retrieveAndGenerateStreamHandler(deps: AgentRuntimeDeps) {
   return async (ctx: RequestContext): Promise<void> => {
     const body = await ctx.json();
     const turn = await prepareTurn(deps, ctx, body, true);
-    const { model, request } = turn;
+    const { model, request, guard } = turn;
+    if (guard && turn.blocked) {
+      const writer = new EventStreamWriter(ctx.res, ctx.signal);
+      writer.start(200, { "x-amzn-requestid": ctx.requestId, [SESSION_HEADER]: turn.sessionId });
+      await writer.event("output", { text: guard.blockedInputMessage });
+      await writer.event("guardrail", { action: "INTERVENED" });
+      writer.end();
+      return;
+    }
     const call = await beginModelCall(deps, ctx, {
       operation: "RetrieveAndGenerateStream",
       entry: model.entry,
@@ -119,7 +166,9 @@ export function retrieveAndGenerateStreamHandler(deps: AgentRuntimeDeps) {
       countInput: () => model.language.countTokens(request),
       inputBody: () => body,
     });
-    const iterator = call.observe(model.language.stream({ ...request, signal: ctx.signal }))[Symbol.asyncIterator]();
+    const parts = model.language.stream({ ...request, signal: ctx.signal });
+    const guarded = guard ? guardStream(guard, parts, { inputTokens: () => model.language.countTokens(request), context: groundingContext(turn) }) : parts;
+    const iterator = call.observe(guarded)[Symbol.asyncIterator]();
     let step = await iterator.next(); // throws before the head: an ordinary HTTP error
     const writer = new EventStreamWriter(ctx.res, ctx.signal);
     writer.start(200, { "x-amzn-requestid": ctx.requestId, [SESSION_HEADER]: turn.sessionId });
@@ -145,6 +194,7 @@ export function retrieveAndGenerateStreamHandler(deps: AgentRuntimeDeps) {
       }
       if (!ctx.signal.aborted) {
         await send(tracker.end());
+        if (guard) await writer.event("guardrail", { action: guard.intervened ? "INTERVENED" : "NONE" });
         await saveTurn(deps, ctx, turn, tracker.text);
       }
     } catch (error) {

@@ -100,7 +100,7 @@ describe("RetrieveAndGenerate requests", () => {
   });
 
   it("refuses what Basalt does not do instead of ignoring it", () => {
-    rejects(kbBody({ generationConfiguration: { guardrailConfiguration: { guardrailId: "g", guardrailVersion: "1" } } }), `${KB}.generationConfiguration.guardrailConfiguration`);
+    rejects(kbBody({ generationConfiguration: { guardrailConfiguration: { guardrailId: "g", guardrailVersion: "v1" } } }), `${KB}.generationConfiguration.guardrailConfiguration.guardrailVersion`);
     rejects(kbBody({ orchestrationConfiguration: { queryTransformationConfiguration: { type: "QUERY_DECOMPOSITION" } } }), `${KB}.orchestrationConfiguration`);
     const rag = parseRagRequest(kbBody({}, { sessionConfiguration: { kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/abc" } }));
     assert.equal(rag.warnings.length, 1, "a KMS key is reported, sessions being encrypted by Basalt's own keys");

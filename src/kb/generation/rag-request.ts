@@ -33,6 +33,8 @@ export interface GenerationSettings {
   stopSequences?: string[];
   /** additionalModelRequestFields, passed to the model as provider options. */
   additionalModelRequestFields?: Obj;
+  /** `guardrailConfiguration`: the guardrail applied to the question and the answer. */
+  guardrail?: { id: string; version: string };
 }
 
 /** A document passed with an EXTERNAL_SOURCES request. */
@@ -65,7 +67,6 @@ function unsupported(value: unknown, field: string, what: string): void {
 export function parseGenerationConfiguration(value: unknown, field: string, warnings: string[]): GenerationSettings {
   const config = optionalObject(value, field);
   if (!config) return {};
-  unsupported(config.guardrailConfiguration, `${field}.guardrailConfiguration`, "a guardrail");
   if (config.performanceConfig !== undefined && config.performanceConfig !== null) {
     const latency = object(config.performanceConfig, `${field}.performanceConfig`).latency;
     if (latency !== undefined) oneOf(latency, `${field}.performanceConfig.latency`, ["standard", "optimized"] as const);
@@ -86,6 +87,13 @@ export function parseGenerationConfiguration(value: unknown, field: string, warn
   }
   const additional = optionalObject(config.additionalModelRequestFields, `${field}.additionalModelRequestFields`);
   if (additional) settings.additionalModelRequestFields = additional;
+  const guardrail = optionalObject(config.guardrailConfiguration, `${field}.guardrailConfiguration`);
+  if (guardrail) {
+    settings.guardrail = {
+      id: string(guardrail.guardrailId, `${field}.guardrailConfiguration.guardrailId`, { min: 1, max: 2048 }),
+      version: string(guardrail.guardrailVersion, `${field}.guardrailConfiguration.guardrailVersion`, { pattern: /^(([1-9][0-9]{0,7})|(DRAFT))$/ }),
+    };
+  }
   return settings;
 }
 
