@@ -48,18 +48,19 @@ export function chatCompletionsHandler(deps: ApiDeps) {
       }
       if (checked.action === "GUARDRAIL_INTERVENED") request = input.withTexts(checked.texts);
     }
-    const guardedInput = request;
+    // What the model is sent: the request, masked where the guardrail anonymized its input.
+    const sent = request;
     const call = await beginModelCall(deps, ctx, {
       operation: "/v1/chat/completions",
       entry,
       maxTokens: request.maxTokens,
       stream: parsed.stream,
-      countInput: () => language.countTokens(guardedInput),
+      countInput: () => language.countTokens(sent),
       inputBody: () => body,
     });
 
     if (!parsed.stream) {
-      let result = await call.guard(language.generate(request));
+      let result = await call.guard(language.generate(sent));
       if (guard) ({ result } = await call.guard(guardResult(guard, result)));
       reportWarnings(ctx, result.warnings);
       ctx.logFields.inputTokens = result.usage.inputTokens;
@@ -71,10 +72,9 @@ export function chatCompletionsHandler(deps: ApiDeps) {
     }
 
     const mapper = new ChatStreamMapper(meta, parsed.includeUsage);
-    const guardedRequest = request;
     function guardedParts(): AsyncIterable<StreamPart> {
-      const parts = entry.streaming ? language.stream(guardedRequest) : generatedStream(language, guardedRequest);
-      return guard ? guardStream(guard, parts, { inputTokens: () => language.countTokens(guardedRequest) }) : parts;
+      const parts = entry.streaming ? language.stream(sent) : generatedStream(language, sent);
+      return guard ? guardStream(guard, parts, { inputTokens: () => language.countTokens(sent) }) : parts;
     }
     await sendSse({
       ctx,
