@@ -25,6 +25,7 @@ import { normalizeText } from "../src/guardrails/detectors/words/normalize.ts";
 import { findProfanity } from "../src/guardrails/detectors/words/profanity.ts";
 import type { WordConfig } from "../src/guardrails/guardrail.ts";
 import { createWordPolicy } from "../src/guardrails/policies/word-filters.ts";
+import { seededRandom } from "../src/util/seeded-random.ts";
 
 const quick = process.argv.includes("--quick");
 const DATA = new URL("../../shared/data/hatecheck/test_suite_cases.csv", import.meta.url);
@@ -39,18 +40,6 @@ interface Row {
 const rows = parse(readFileSync(DATA), { columns: true, skip_empty_lines: true }) as Row[];
 const SPELL = ["spell_space_add_h", "spell_leet_h", "spell_char_del_h", "spell_char_swap_h", "spell_space_del_h"];
 const PROFANE_LEMMAS = new Set(["fuck", "fucked", "fucking", "shit", "asshole", "motherfucker", "bullshit", "dickhead", "prick"]);
-
-/** A small deterministic PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const escape = (word: string) => word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** The exact-match anchor: one case-insensitive alternation with \b boundaries. */
@@ -126,7 +115,7 @@ function profanityQuality() {
 // ---- Latency ----
 
 function texts1k(count: number): string[] {
-  const next = random(7);
+  const next = seededRandom(7);
   return Array.from({ length: count }, () => {
     let text = "";
     while (text.length < 1024) text += `${rows[Math.floor(next() * rows.length)]!.test_case.trim()} `;
@@ -154,7 +143,7 @@ async function time(texts: string[], rounds: number, fn: (text: string) => unkno
 }
 
 function vocabulary(count: number): string[] {
-  const next = random(11);
+  const next = seededRandom(11);
   const letters = "abcdefghijklmnopqrstuvwxyz";
   return Array.from({ length: count }, (_, i) => {
     let word = "";

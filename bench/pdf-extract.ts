@@ -12,6 +12,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDocumentParser } from "../src/kb/parsing/document-parser.ts";
 import { makePdf, type PdfPageSpec } from "../test/helpers/documents.ts";
+import { seededRandom } from "../src/util/seeded-random.ts";
 
 const quick = process.argv.includes("--quick");
 const FILES = 10;
@@ -24,18 +25,6 @@ const WORDS = (
   "maintenance operator engineer crew schedule interval torque vibration sensor temperature pressure output capacity " +
   "wind speed direction yaw pitch control system safety procedure report survey site access road crane weather season"
 ).split(" ");
-
-/** A small deterministic PRNG (mulberry32), so every run builds the same corpus. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sentence(next: () => number): string {
   const length = 8 + Math.floor(next() * 14);
@@ -65,7 +54,7 @@ function hasPdftotext(): boolean {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "basalt-pdf-bench-"));
   try {
-    const next = random(20240102);
+    const next = seededRandom(20240102);
     const files: string[] = [];
     for (let f = 0; f < FILES; f++) {
       const file = join(dir, `corpus-${String(f + 1).padStart(2, "0")}.pdf`);

@@ -26,6 +26,7 @@ import { encodeStaticModel, type StaticModel } from "../src/guardrails/detectors
 import { StaticEncoder } from "../src/guardrails/detectors/encoder/static-encoder.ts";
 import { UNKNOWN_ID, UnigramTokenizer } from "../src/guardrails/detectors/encoder/tokenizer.ts";
 import type { SentenceEncoder } from "../src/guardrails/policy.ts";
+import { pearson, spearman } from "../src/util/correlation.ts";
 
 const TEACHER_DIMS = 512;
 /** The first six ids are <unk>, <s>, </s> and three unused extra ids: no meaning of their own. */
@@ -258,25 +259,6 @@ const dot = (a: Float32Array, b: Float32Array): number => {
   return s;
 };
 
-function ranks(values: number[]): number[] {
-  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-  const out = new Array<number>(values.length);
-  order.forEach(([, i], r) => (out[i] = r));
-  return out;
-}
-
-function pearson(x: number[], y: number[]): number {
-  const mx = x.reduce((a, b) => a + b, 0) / x.length;
-  const my = y.reduce((a, b) => a + b, 0) / y.length;
-  let sxy = 0, sxx = 0, syy = 0;
-  for (let i = 0; i < x.length; i++) {
-    sxy += (x[i]! - mx) * (y[i]! - my);
-    sxx += (x[i]! - mx) ** 2;
-    syy += (y[i]! - my) ** 2;
-  }
-  return sxy / Math.sqrt(sxx * syy);
-}
-
 /** Fraction of pairs whose response is the nearest (of all the split's responses) to its query. */
 function pairRetrieval(pairs: [number, number][], vectors: Float32Array[]): number {
   let hits = 0;
@@ -301,7 +283,7 @@ export function sanityFigures(input: { texts: string[]; pairs: [number, number][
   return {
     texts: texts.length,
     pairs: sample.length,
-    spearman: pearson(ranks(t), ranks(s)),
+    spearman: spearman(t, s),
     pearson: pearson(t, s),
     retrievalAt1Use: pairRetrieval(pairs, teacher),
     retrievalAt1Static: pairRetrieval(pairs, student),

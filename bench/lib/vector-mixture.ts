@@ -6,6 +6,7 @@
 // with μ0 one shared unit direction, c_k the unit centre of cluster k (chosen uniformly),
 // B_k a random rank×d basis of unit rows per cluster, z ~ N(0, I_rank), ε ~ N(0, I_d).
 // Queries come from the same mixture on a separate random stream.
+import { seededRandom } from "../../src/util/seeded-random.ts";
 
 /** Parameters of the mixture. */
 export interface MixtureShape {
@@ -24,18 +25,6 @@ export interface MixtureShape {
 
 /** Vectors are generated in blocks of this many, each block from its own seed. */
 export const BLOCK = 4096;
-
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal numbers (Box–Muller, both outputs used). */
 function gaussians(random: () => number): () => number {
@@ -67,7 +56,7 @@ export function modelSize(shape: MixtureShape): number {
 
 /** Draws μ0, the cluster centres and the cluster bases into `model`. */
 export function buildModel(shape: MixtureShape, model: Float32Array): void {
-  const gauss = gaussians(mulberry32(shape.seed));
+  const gauss = gaussians(seededRandom(shape.seed));
   const d = shape.dimensions;
   const vectors = 1 + shape.clusters + shape.clusters * shape.rank;
   for (let v = 0; v < vectors; v++) {
@@ -84,7 +73,7 @@ export function buildModel(shape: MixtureShape, model: Float32Array): void {
 export function fillBlock(options: { shape: MixtureShape; model: Float32Array; target: Float32Array; block: number; count: number; stream: number }): void {
   const { shape, model, target, block, count, stream } = options;
   const d = shape.dimensions;
-  const random = mulberry32((Math.imul(shape.seed, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca6b) ^ Math.imul(block + 1, 0xc2b2ae35)) >>> 0);
+  const random = seededRandom((Math.imul(shape.seed, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca6b) ^ Math.imul(block + 1, 0xc2b2ae35)) >>> 0);
   const gauss = gaussians(random);
   const common = model.subarray(0, d);
   const z = new Float64Array(shape.rank);

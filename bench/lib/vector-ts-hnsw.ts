@@ -1,7 +1,7 @@
 // A hand-written HNSW in TypeScript (Malkov & Yashunin 2018, with hnswlib's neighbour-selection
 // heuristic), for decision 0016: measured against hnswlib-node to choose the embedded store's
 // ANN index. Inner product on unit vectors; flat typed arrays for vectors and level-0 links.
-import { mulberry32 } from "./vector-mixture.ts";
+import { seededRandom } from "../../src/util/seeded-random.ts";
 
 /** A binary heap of (distance, id) pairs on typed arrays; `max` orders the largest first. */
 class Heap {
@@ -98,7 +98,7 @@ export class TsHnsw {
     this.#counts0 = new Uint8Array(options.capacity);
     this.#levels = new Uint8Array(options.capacity);
     this.#visited = new Uint32Array(options.capacity);
-    this.#random = mulberry32(options.seed ?? 100);
+    this.#random = seededRandom(options.seed ?? 100);
   }
 
   #distance(a: number, query: Float32Array): number {

@@ -6,6 +6,7 @@ import { it } from "node:test";
 import { BasaltError } from "../../src/spec/errors.ts";
 import { matchesFilter, parseMetadataFilter, type Metadata, type MetadataFilter } from "../../src/kb/vector-store/filter.ts";
 import type { SearchHit, SearchQuery, StoredChunk, VectorIndex } from "../../src/kb/vector-store/vector-store.ts";
+import { seededRandom } from "../../src/util/seeded-random.ts";
 
 /** The cases, by the name a `skip` entry uses. */
 export type VectorStoreCase =
@@ -50,18 +51,6 @@ export interface VectorStoreConformanceOptions {
   reopen?: (closed: VectorIndex) => Promise<VectorIndex>;
   /** Cases that cannot hold for this engine, each with the reason written down. */
   skip?: Partial<Record<VectorStoreCase, string>>;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so every engine sees the same data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A random vector with components in [-1, 1). */

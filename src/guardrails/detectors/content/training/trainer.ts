@@ -3,6 +3,7 @@
 // does not train that head. Deterministic: a seeded generator orders the rows and the
 // arithmetic is sequential.
 import type { SparseVector } from "../features.ts";
+import { seededRandom } from "../../../../util/seeded-random.ts";
 
 /** A training example: features, one target per head (-1 = unknown) and a row weight. */
 export interface Example {
@@ -37,18 +38,6 @@ export interface TrainOptions {
 export interface LogisticModel {
   weights: Float32Array;
   bias: Float64Array;
-}
-
-/** mulberry32: a small seeded generator. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffled(length: number, random: () => number): Uint32Array {

@@ -5,7 +5,8 @@ import { FeatureExtractor } from "../features.ts";
 import { fitStack, mergeModels, pairLogits } from "./blend.ts";
 import { calibrateThresholds, tuneJointly } from "./calibrate.ts";
 import { assign, bucketOf, row, TEST_PERCENT } from "./rows.ts";
-import { logit, seededRandom, trainLogistic, type Example } from "./trainer.ts";
+import { seededRandom } from "../../../../util/seeded-random.ts";
+import { logit, trainLogistic, type Example } from "./trainer.ts";
 
 const BITS = 12;
 
