@@ -4,7 +4,7 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import BetterSqlite3 from "better-sqlite3";
+import BetterSqlite3 from "better-sqlite3-multiple-ciphers";
 import hnswlib from "hnswlib-node";
 import { openEmbeddedIndex, type EmbeddedIndex } from "../../src/kb/vector-store/embedded/embedded-index.ts";
 import { blobToVector } from "../../src/kb/vector-store/embedded/vector-math.ts";

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import BetterSqlite3 from "better-sqlite3";
+import BetterSqlite3 from "better-sqlite3-multiple-ciphers";
 import { EXACT_SCAN_FLOOR, openEmbeddedIndex } from "../../src/kb/vector-store/embedded/embedded-index.ts";
 import { MetadataCatalog } from "../../src/kb/vector-store/embedded/metadata-catalog.ts";
 import { matchesFilter, parseMetadataFilter, type Metadata } from "../../src/kb/vector-store/filter.ts";

@@ -2,7 +2,7 @@
 // async lock so a transaction that awaits between statements is never interleaved with others.
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import BetterSqlite3 from "better-sqlite3";
+import BetterSqlite3 from "better-sqlite3-multiple-ciphers";
 import type { Database, ExecuteResult, Queryable, SqlValue } from "./database.ts";
 import { Mutex } from "./mutex.ts";
 import { ScopeTracker, type Connection } from "./transaction-scope.ts";

@@ -3,7 +3,7 @@
 // lets the ANN index be replayed after a crash (a generation counter and tombstones).
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync } from "node:fs";
-import BetterSqlite3 from "better-sqlite3";
+import BetterSqlite3 from "better-sqlite3-multiple-ciphers";
 import { BasaltError, validation } from "../../../spec/errors.ts";
 import type { Metadata } from "../filter.ts";
 import type { SearchHit, StoredChunk } from "../vector-store.ts";
