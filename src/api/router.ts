@@ -187,6 +187,18 @@ export class Router {
   }
 }
 
+const CONTEXT = Symbol("basalt.context");
+type ContextCarrier = AnyResponse & { [CONTEXT]?: Context };
+
+function clientClosed(): BasaltError {
+  return new BasaltError("VALIDATION", "The client closed the connection.");
+}
+
+/** The response's close listener, shared by every request (`this` is the response). */
+function onResponseClose(this: ContextCarrier): void {
+  this[CONTEXT]?.closed();
+}
+
 /**
  * The per-request context. A class rather than an object of closures: this runs on every
  * request, and methods on a prototype cost nothing to create.
@@ -206,12 +218,7 @@ class Context implements RequestContext {
   private bodyRead: Promise<Buffer> | undefined = undefined;
   private readonly queryAt: number;
   private searchParams?: URLSearchParams;
-  private readonly controller = new AbortController();
-  // `writableEnded` is true only once we called end(); over HTTP/2 a client's RST_STREAM
-  // leaves `writableFinished` true as well, so that flag cannot tell a cancel from a finish.
-  private readonly onClose = (): void => {
-    if (!this.res.writableEnded) this.controller.abort(new BasaltError("VALIDATION", "The client closed the connection."));
-  };
+  private controller: AbortController | undefined = undefined;
 
   constructor(options: { req: AnyRequest; res: AnyResponse; router: Router; url: string; queryAt: number; params?: Record<string, string | undefined> }) {
     this.req = options.req;
@@ -220,15 +227,34 @@ class Context implements RequestContext {
     this.url = options.url;
     this.queryAt = options.queryAt;
     this.params = options.params ?? {};
-    this.res.on("close", this.onClose);
   }
 
   get log(): Logger {
     return this.router.logger;
   }
 
+  /**
+   * Made on first use: routes that never hand a signal to a model (the catalog, the control
+   * plane) pay for no AbortController, and the close listener is one shared function.
+   */
   get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.res.writableEnded || this.res.destroyed) {
+        if (!this.res.writableEnded) this.controller.abort(clientClosed());
+      } else {
+        (this.res as ContextCarrier)[CONTEXT] = this;
+        this.res.on("close", onResponseClose);
+      }
+    }
     return this.controller.signal;
+  }
+
+  /** The client went away: abort what the request started, unless we had finished answering. */
+  closed(): void {
+    // `writableEnded` is true only once we called end(); over HTTP/2 a client's RST_STREAM
+    // leaves `writableFinished` true as well, so that flag cannot tell a cancel from a finish.
+    if (!this.res.writableEnded) this.controller?.abort(clientClosed());
   }
 
   get query(): URLSearchParams {
@@ -253,6 +279,6 @@ class Context implements RequestContext {
   }
 
   detach(): void {
-    this.res.off("close", this.onClose);
+    if (this.controller !== undefined) this.res.off("close", onResponseClose);
   }
 }

@@ -1,6 +1,7 @@
 // Bounds every model call in time. generate() gets an overall deadline; stream() an idle
 // deadline between parts (which also bounds time to first token). When it passes, the
-// provider's request is aborted and the caller gets ModelTimeoutException.
+// provider's request is aborted and the caller gets ModelTimeoutException. Models that say
+// they enforce deadlines (the upstream HTTP providers) are handed the deadline instead.
 import { BasaltError } from "../spec/errors.ts";
 import type { GenerateRequest, LanguageModel, StreamPart } from "../spec/model.ts";
 
@@ -20,7 +21,8 @@ function linkedController(parent: AbortSignal | undefined): { controller: AbortC
   return { controller, release: () => parent.removeEventListener("abort", forward) };
 }
 
-function timeoutError(timeoutMs: number): BasaltError {
+/** The error of a model call that ran past its deadline. */
+export function timeoutError(timeoutMs: number): BasaltError {
   return new BasaltError("MODEL_TIMEOUT", `Model has timed out in processing the request (no response in ${timeoutMs} ms).`);
 }
 
@@ -31,6 +33,9 @@ export function withDeadline(model: LanguageModel, timeoutMs: number): LanguageM
     countTokens: (request) => model.countTokens(request),
 
     async generate(request: GenerateRequest) {
+      // A model that times its own call gets the deadline with the request: one timer in its
+      // transport instead of a second AbortController, a listener and a race here.
+      if (model.enforcesDeadline) return model.generate({ ...request, deadlineAt: performance.now() + timeoutMs });
       const { controller, release } = linkedController(request.signal);
       const signal = controller.signal;
       let timer: NodeJS.Timeout | undefined;

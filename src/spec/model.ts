@@ -59,6 +59,11 @@ export interface GenerateRequest {
   /** Prompt text already in the model's template (Llama/Mistral native bodies); bypasses chat templating. */
   rawPrompt?: string;
   signal?: AbortSignal;
+  /**
+   * The `performance.now()` time by which generate() must end, set by the registry's deadline
+   * wrapper for models that enforce deadlines themselves (see {@link LanguageModel.enforcesDeadline}).
+   */
+  deadlineAt?: number;
 }
 
 /** Why generation stopped, in Bedrock Converse's vocabulary. */
@@ -121,6 +126,11 @@ export type StreamPart =
 /** A text-generation model, whatever serves it. */
 export interface LanguageModel {
   readonly modelId: string;
+  /**
+   * generate() ends by `request.deadlineAt` on its own, with ModelTimeoutException (the upstream
+   * HTTP providers time their one request), so the deadline wrapper adds no timer or signal.
+   */
+  readonly enforcesDeadline?: boolean;
   /** Generates a whole answer. */
   generate(request: GenerateRequest): Promise<GenerateResult>;
   /** Streams an answer as typed parts; errors after the first part are thrown from the iterator. */

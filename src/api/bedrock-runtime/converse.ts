@@ -64,9 +64,10 @@ export function converseHandler(deps: ApiDeps) {
       trace = guard.trace(guarded.modelOutput);
     }
     const response = converseResponse(result, Math.round(performance.now() - started));
-    // The invocation log keeps what the caller received, without the trace's matched values.
-    call.succeed(result.usage, response);
     sendJson(ctx.res, 200, trace ? { ...response, trace } : response, { "x-amzn-requestid": ctx.requestId });
+    // Settled once the answer is on its way (see model-call-guard.ts). The invocation log keeps
+    // what the caller received, without the trace's matched values.
+    call.succeed(result.usage, response);
   };
 }
 

@@ -32,18 +32,20 @@ export function parseGuardrailConfig(value: unknown, field = "guardrailConfig"):
 
 /** The InvokeModel headers `X-Amzn-Bedrock-GuardrailIdentifier`, `-GuardrailVersion` and `-Trace`. */
 export function guardrailConfigFromHeaders(headers: Record<string, string | string[] | undefined>): GuardrailRequestConfig | undefined {
-  const header = (name: string) => {
-    const value = headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
-  const identifier = header("x-amzn-bedrock-guardrailidentifier");
-  const version = header("x-amzn-bedrock-guardrailversion");
+  // Every guarded route asks, so the common answer (no guardrail headers) allocates nothing.
+  const identifier = firstHeader(headers, "x-amzn-bedrock-guardrailidentifier");
+  const version = firstHeader(headers, "x-amzn-bedrock-guardrailversion");
   if (identifier === undefined && version === undefined) return undefined;
   if (!identifier) throw validation("guardrailIdentifier", "must be given with guardrailVersion");
   if (!version) throw validation("guardrailVersion", "must be given with guardrailIdentifier");
-  const trace = (header("x-amzn-bedrock-trace") ?? "DISABLED").toUpperCase();
+  const trace = (firstHeader(headers, "x-amzn-bedrock-trace") ?? "DISABLED").toUpperCase();
   if (!["ENABLED", "DISABLED", "ENABLED_FULL"].includes(trace)) throw validation("trace", "Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_FULL]");
   return parseGuardrailConfig({ guardrailIdentifier: identifier, guardrailVersion: version, trace: trace.toLowerCase() }, "guardrail");
+}
+
+function firstHeader(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Which policies intervened (blocked or masked) in an assessment. */

@@ -80,8 +80,8 @@ export function invokeModelHandler(deps: ApiDeps) {
       logWarnings(ctx, model.entry.id, result.warnings);
       const headers = tokenHeaders(ctx, { inputTokens: result.usage.inputTokens }, Math.round(performance.now() - started));
       const response = parsed.respond(result, info);
-      call.succeed(result.usage, response);
       sendJson(ctx.res, 200, response, headers);
+      call.succeed(result.usage, response);
       return;
     }
     const model = deps.registry.languageModel(identifier);
@@ -98,8 +98,8 @@ export function invokeModelHandler(deps: ApiDeps) {
     logWarnings(ctx, model.entry.id, result.warnings);
     const headers = tokenHeaders(ctx, result.usage, Math.round(performance.now() - started));
     const response = family.toResponse(result, info);
-    call.succeed(result.usage, response);
     sendJson(ctx.res, 200, { ...response, ...guardrailFields(guard, modelOutput) }, headers);
+    call.succeed(result.usage, response);
   };
 }
 

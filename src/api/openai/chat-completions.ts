@@ -66,8 +66,8 @@ export function chatCompletionsHandler(deps: ApiDeps) {
       ctx.logFields.inputTokens = result.usage.inputTokens;
       ctx.logFields.outputTokens = result.usage.outputTokens;
       const response = chatCompletion(result, meta);
-      call.succeed(result.usage, response);
       sendJson(ctx.res, 200, response, headers);
+      call.succeed(result.usage, response);
       return;
     }
 

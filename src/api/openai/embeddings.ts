@@ -24,7 +24,7 @@ export function embeddingsHandler(deps: ApiDeps) {
     reportWarnings(ctx, result.warnings);
     ctx.logFields.inputTokens = result.usage.inputTokens;
     const response = embeddingsResponse(result, { model: model.entry.id, encoding: parsed.encoding });
-    call.succeed(result.usage, response);
     sendJson(ctx.res, 200, response, headers);
+    call.succeed(result.usage, response);
   };
 }

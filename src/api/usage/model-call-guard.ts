@@ -46,7 +46,12 @@ export interface ModelCallStart {
 export interface ModelCall {
   /** Awaits the model's promise; a rejection ends the call as failed and is rethrown. */
   guard<T>(promise: Promise<T>): Promise<T>;
-  /** Ends the call with the model's usage and the response body sent (for invocation logs). */
+  /**
+   * Ends the call with the model's usage and the response body sent (for invocation logs).
+   * Handlers call it right after writing the response: at one request in flight the
+   * bookkeeping (quota settlement, usage record, metrics) then overlaps the client's read of the
+   * answer instead of delaying it, and it still runs before the response's close event.
+   */
   succeed(usage: { inputTokens: number; outputTokens?: number }, output?: unknown): void;
   /** Ends the call as failed. */
   fail(error: unknown): void;

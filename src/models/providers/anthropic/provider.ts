@@ -9,7 +9,7 @@ import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from 
 import type { Provider } from "../../provider.ts";
 import { countRequestTokens } from "../../text-tokens.ts";
 import { transportError } from "../../upstream/errors.ts";
-import { readJsonBody, UpstreamHttp, upstreamEndpoint, type UpstreamEndpoint, type UpstreamResponse } from "../../upstream/http-client.ts";
+import { UpstreamHttp, upstreamEndpoint, type UpstreamEndpoint, type UpstreamPost, type UpstreamResponse } from "../../upstream/http-client.ts";
 import { sseStreamParts } from "../../upstream/sse-parts.ts";
 import { toAnthropicRequest } from "./map-request.ts";
 import { fromAnthropicResponse, UPSTREAM } from "./map-response.ts";
@@ -27,6 +27,7 @@ const POOL_CONNECTIONS = 64;
 const COUNT_FIELDS = ["model", "messages", "system", "tools", "tool_choice", "thinking"];
 
 class AnthropicLanguageModel implements LanguageModel {
+  readonly enforcesDeadline = true;
   private readonly endpoint: UpstreamEndpoint;
   private headers: Record<string, string> | undefined;
 
@@ -53,23 +54,30 @@ class AnthropicLanguageModel implements LanguageModel {
     return beta ? { ...this.headers, "anthropic-beta": beta } : this.headers;
   }
 
-  private post(path: string, body: unknown, beta: string | undefined, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
-    if (signal?.aborted) return Promise.reject(transportError({ upstream: UPSTREAM, error: signal.reason, signal }));
-    return this.http.post({
+  private call(path: string, body: unknown, beta: string | undefined, signal: AbortSignal | undefined, deadlineAt?: number): UpstreamPost {
+    return {
       endpoint: this.endpoint,
       path,
       headers: this.requestHeaders(beta),
       body: JSON.stringify(body),
       signal,
+      deadlineAt,
       timeoutMs: this.config.timeoutMs,
       upstream: UPSTREAM,
       logger: this.logger,
-    });
+    };
   }
 
-  /** Reads a whole JSON body (errors mapped). */
-  private json(response: UpstreamResponse, signal: AbortSignal | undefined): Promise<unknown> {
-    return readJsonBody(response, { upstream: UPSTREAM, signal, logger: this.logger });
+  /** POSTs `body` and returns the 2xx response, for streams (errors are already mapped). */
+  private post(path: string, body: unknown, beta: string | undefined, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
+    if (signal?.aborted) return Promise.reject(transportError({ upstream: UPSTREAM, error: signal.reason, signal }));
+    return this.http.post(this.call(path, body, beta, signal));
+  }
+
+  /** POSTs `body` and returns the parsed 2xx JSON body (errors are already mapped). */
+  private postJson(path: string, body: unknown, beta: string | undefined, signal: AbortSignal | undefined, deadlineAt?: number): Promise<unknown> {
+    if (signal?.aborted) return Promise.reject(transportError({ upstream: UPSTREAM, error: signal.reason, signal }));
+    return this.http.postJson(this.call(path, body, beta, signal, deadlineAt));
   }
 
   async countTokens(request: GenerateRequest): Promise<number> {
@@ -77,8 +85,7 @@ class AnthropicLanguageModel implements LanguageModel {
     const counted: Record<string, unknown> = {};
     for (const key of COUNT_FIELDS) if (body[key] !== undefined) counted[key] = body[key];
     try {
-      const response = await this.post("/messages/count_tokens", counted, beta, request.signal);
-      const json = (await this.json(response, request.signal)) as { input_tokens?: unknown };
+      const json = (await this.postJson("/messages/count_tokens", counted, beta, request.signal)) as { input_tokens?: unknown };
       if (typeof json.input_tokens === "number") return json.input_tokens;
     } catch (error) {
       // Compatible servers without the endpoint answer 404: fall back to the shared tokenizer.
@@ -89,8 +96,7 @@ class AnthropicLanguageModel implements LanguageModel {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const { body, beta, warnings } = toAnthropicRequest(request, { model: this.config.upstreamModel, stream: false });
-    const response = await this.post("/messages", body, beta, request.signal);
-    return fromAnthropicResponse(await this.json(response, request.signal), warnings);
+    return fromAnthropicResponse(await this.postJson("/messages", body, beta, request.signal, request.deadlineAt), warnings);
   }
 
   stream(request: GenerateRequest): AsyncIterable<StreamPart> {

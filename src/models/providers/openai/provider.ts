@@ -8,7 +8,7 @@ import type { EmbeddingModel, EmbedRequest, EmbedResult, GenerateRequest, Genera
 import type { Provider } from "../../provider.ts";
 import { countRequestTokens, countTextTokens } from "../../text-tokens.ts";
 import { transportError } from "../../upstream/errors.ts";
-import { readJsonBody, UpstreamHttp, upstreamEndpoint, type UpstreamEndpoint, type UpstreamResponse } from "../../upstream/http-client.ts";
+import { UpstreamHttp, upstreamEndpoint, type UpstreamEndpoint, type UpstreamPost, type UpstreamResponse } from "../../upstream/http-client.ts";
 import { sseStreamParts } from "../../upstream/sse-parts.ts";
 import { toEmbeddingBody, toOpenAiRequest } from "./map-request.ts";
 import { fromEmbeddingResponse, fromOpenAiResponse, UPSTREAM } from "./map-response.ts";
@@ -43,25 +43,33 @@ class OpenAiClient {
   /** POSTs `body` to `path` and returns the 2xx response (errors are already mapped). */
   post(path: string, body: unknown, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
     if (signal?.aborted) return Promise.reject(transportError({ upstream: UPSTREAM, error: signal.reason, signal }));
-    return this.http.post({
+    return this.http.post(this.call(path, body, signal));
+  }
+
+  private call(path: string, body: unknown, signal: AbortSignal | undefined, deadlineAt?: number): UpstreamPost {
+    return {
       endpoint: this.endpoint,
       path,
       headers: this.requestHeaders(),
       body: JSON.stringify(body),
       signal,
+      deadlineAt,
       timeoutMs: this.config.timeoutMs,
       upstream: UPSTREAM,
       logger: this.logger,
-    });
+    };
   }
 
-  /** Reads a whole JSON body (errors mapped). */
-  json(response: UpstreamResponse, signal: AbortSignal | undefined): Promise<unknown> {
-    return readJsonBody(response, { upstream: UPSTREAM, signal, logger: this.logger });
+  /** POSTs `body` to `path` and returns the parsed 2xx JSON body (errors are already mapped). */
+  postJson(path: string, body: unknown, signal: AbortSignal | undefined, deadlineAt?: number): Promise<unknown> {
+    if (signal?.aborted) return Promise.reject(transportError({ upstream: UPSTREAM, error: signal.reason, signal }));
+    return this.http.postJson(this.call(path, body, signal, deadlineAt));
   }
 }
 
 class OpenAiLanguageModel implements LanguageModel {
+  readonly enforcesDeadline = true;
+
   constructor(private readonly client: OpenAiClient) {}
 
   get modelId(): string {
@@ -75,8 +83,7 @@ class OpenAiLanguageModel implements LanguageModel {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const { path, body, warnings } = toOpenAiRequest(request, { model: this.client.config.upstreamModel, stream: false });
-    const response = await this.client.post(path, body, request.signal);
-    return fromOpenAiResponse(await this.client.json(response, request.signal), request, warnings);
+    return fromOpenAiResponse(await this.client.postJson(path, body, request.signal, request.deadlineAt), request, warnings);
   }
 
   stream(request: GenerateRequest): AsyncIterable<StreamPart> {
@@ -99,8 +106,7 @@ class OpenAiEmbeddingModel implements EmbeddingModel {
 
   async embed(request: EmbedRequest): Promise<EmbedResult> {
     const { body, warnings } = toEmbeddingBody(request, this.client.config.upstreamModel);
-    const response = await this.client.post("/embeddings", body, request.signal);
-    const json = await this.client.json(response, request.signal);
+    const json = await this.client.postJson("/embeddings", body, request.signal);
     return fromEmbeddingResponse(json, request.texts, request.normalize !== false, warnings);
   }
 }
