@@ -39,13 +39,14 @@ export interface GuardrailPolicy<TAssessment> {
 /** Scores text for each content category: a probability-like value in [0, 1]. */
 export interface ContentClassifier {
   readonly id: string;
-  classify(text: string, signal?: AbortSignal): Promise<Record<ContentFilterType, number>>;
+  /** `source` says whose text it is: the user's prompt (INPUT) or the model's answer (OUTPUT). */
+  classify(text: string, signal?: AbortSignal, source?: GuardrailSource): Promise<Record<ContentFilterType, number>>;
 }
 
 /** Says, for each denied topic, how strongly the text is about it (in [0, 1]) and whether it is detected. */
 export interface TopicDetector {
   readonly id: string;
-  detect(text: string, topics: readonly TopicConfig[], signal?: AbortSignal): Promise<{ score: number; detected: boolean }[]>;
+  detect(text: string, topics: readonly TopicConfig[], signal?: AbortSignal, source?: GuardrailSource): Promise<{ score: number; detected: boolean }[]>;
 }
 
 /** Contextual grounding scores in [0, 1]: is the response supported by the source, and relevant to the query? */

@@ -53,7 +53,7 @@ export function createContentPolicy(
     async check(input: PolicyInput): Promise<PolicyCheck<ContentPolicyAssessment>> {
       const filters = activeFilters(config.filters, input.source);
       if (filters.length === 0 || input.text.trim() === "") return { blocked: false, masks: [] };
-      const scores = await classifier.classify(input.text, input.signal);
+      const scores = await classifier.classify(input.text, input.signal, input.source);
       const entries: ContentFilterAssessment[] = [];
       for (const filter of filters) {
         const confidence = scoreToConfidence(scores[filter.type]);

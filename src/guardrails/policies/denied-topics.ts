@@ -15,7 +15,7 @@ export function createTopicPolicy(
     async check(input: PolicyInput): Promise<PolicyCheck<TopicPolicyAssessment>> {
       const topics = config.topics.filter((topic) => actionFor(topic, input.source) !== undefined);
       if (topics.length === 0 || input.text.trim().length === 0) return { blocked: false, masks: [] };
-      const results = await detector.detect(input.text, topics, input.signal);
+      const results = await detector.detect(input.text, topics, input.signal, input.source);
       const entries: TopicAssessment[] = [];
       topics.forEach((topic, i) => {
         if (!results[i]?.detected) return;

@@ -2,7 +2,7 @@
 // than the offline built-ins: Llama Guard 3 (served by vLLM, Ollama or llama.cpp) in its own
 // prompt format, or any instruction model answering in JSON. Scores are 1/0 from Llama Guard,
 // and the model's own probability from a JSON judge when it gives one.
-import { CONTENT_FILTER_TYPES, type ContentFilterType, type TopicConfig } from "../../guardrail.ts";
+import { CONTENT_FILTER_TYPES, type ContentFilterType, type GuardrailSource, type TopicConfig } from "../../guardrail.ts";
 import type { ContentClassifier, TopicDetector } from "../../policy.ts";
 import type { LanguageModel } from "../../../spec/model.ts";
 import { askJudge, unreadableVerdict, type JudgePrompt } from "./ask-judge.ts";
@@ -32,7 +32,10 @@ export interface ModelJudgeOptions {
    * user message, for servers that only chat and do not wrap it in a guard template of their own.
    */
   delivery?: "raw" | "chat";
-  /** Llama Guard only: judge the text as the user's prompt (default) or as the model's response. */
+  /**
+   * Llama Guard only: judge the text as the user's prompt or as the model's response. By
+   * default the guardrail's source decides: INPUT is the User's, OUTPUT the Agent's.
+   */
   role?: GuardRole;
   /** Output token budget; the defaults fit each format's verdict. */
   maxTokens?: number;
@@ -53,8 +56,8 @@ function formatOf(model: LanguageModel, options: ModelJudgeOptions): JudgeFormat
   return options.format ?? (LLAMA_GUARD_ID.test(model.modelId) ? "llama-guard" : "json");
 }
 
-function guardPrompt(text: string, categories: readonly GuardCategory[], options: ModelJudgeOptions): JudgePrompt {
-  const task = llamaGuardTask({ text, role: options.role ?? "User", categories });
+function guardPrompt(text: string, categories: readonly GuardCategory[], options: ModelJudgeOptions, source: GuardrailSource | undefined): JudgePrompt {
+  const task = llamaGuardTask({ text, role: options.role ?? (source === "OUTPUT" ? "Agent" : "User"), categories });
   return options.delivery === "chat" ? { user: task } : { raw: llamaGuardRawPrompt(task) };
 }
 
@@ -70,10 +73,10 @@ export function modelJudgeContentClassifier(model: LanguageModel, options: Model
   const format = formatOf(model, options);
   const maxTokens = options.maxTokens ?? (format === "llama-guard" ? GUARD_MAX_TOKENS : JSON_CONTENT_MAX_TOKENS);
 
-  async function llamaGuard(text: string, signal?: AbortSignal): Promise<Record<ContentFilterType, number>> {
+  async function llamaGuard(text: string, signal?: AbortSignal, source?: GuardrailSource): Promise<Record<ContentFilterType, number>> {
     const [reply, extra] = await Promise.all([
-      askJudge(model, guardPrompt(text, LLAMA_GUARD_CATEGORIES, options), { maxTokens, signal }),
-      options.fallback?.classify(text, signal),
+      askJudge(model, guardPrompt(text, LLAMA_GUARD_CATEGORIES, options, source), { maxTokens, signal }),
+      options.fallback?.classify(text, signal, source),
     ]);
     const verdict = parseLlamaGuardVerdict(reply);
     if (!verdict) throw unreadableVerdict(model, reply);
@@ -96,7 +99,7 @@ export function modelJudgeContentClassifier(model: LanguageModel, options: Model
 
   return {
     id: `model-judge/${format}/${model.modelId}`,
-    classify: (text, signal) => (format === "llama-guard" ? llamaGuard(text, signal) : json(text, signal)),
+    classify: (text, signal, source) => (format === "llama-guard" ? llamaGuard(text, signal, source) : json(text, signal)),
   };
 }
 
@@ -110,9 +113,9 @@ function topicCategory(topic: TopicConfig): GuardCategory {
 export function modelJudgeTopicDetector(model: LanguageModel, options: ModelJudgeOptions = {}): TopicDetector {
   const format = formatOf(model, options);
 
-  async function llamaGuard(text: string, topics: readonly TopicConfig[], signal?: AbortSignal) {
+  async function llamaGuard(text: string, topics: readonly TopicConfig[], signal?: AbortSignal, source?: GuardrailSource) {
     const maxTokens = options.maxTokens ?? GUARD_MAX_TOKENS + 4 * topics.length;
-    const reply = await askJudge(model, guardPrompt(text, topics.map(topicCategory), options), { maxTokens, signal });
+    const reply = await askJudge(model, guardPrompt(text, topics.map(topicCategory), options, source), { maxTokens, signal });
     const verdict = parseLlamaGuardVerdict(reply);
     if (!verdict) throw unreadableVerdict(model, reply);
     const named = new Set(verdict.safe ? [] : verdict.categories);
@@ -129,9 +132,9 @@ export function modelJudgeTopicDetector(model: LanguageModel, options: ModelJudg
 
   return {
     id: `model-judge/${format}/${model.modelId}`,
-    async detect(text, topics, signal) {
+    async detect(text, topics, signal, source) {
       if (topics.length === 0) return [];
-      return format === "llama-guard" ? llamaGuard(text, topics, signal) : json(text, topics, signal);
+      return format === "llama-guard" ? llamaGuard(text, topics, signal, source) : json(text, topics, signal);
     },
   };
 }

@@ -77,6 +77,18 @@ describe("model-judge content classifier, Llama Guard format", () => {
     assert.match(text.type === "text" ? text.text : "", /unsafe content in 'Agent' messages[\s\S]*Agent: Here is your answer\./);
   });
 
+  it("judges OUTPUT as the Agent's message and INPUT as the User's when no role is configured", async () => {
+    const { model, requests } = judge("llama-guard3:1b", [{ text: "safe" }, { text: "safe" }, { text: "safe" }]);
+    const classifier = modelJudgeContentClassifier(model);
+    await classifier.classify("The answer is 42.", undefined, "OUTPUT");
+    await classifier.classify("What is the answer?", undefined, "INPUT");
+    await modelJudgeTopicDetector(model).detect("Buy this fund now.", [{ name: "Investment advice", definition: "Advice on investments.", examples: [], type: "DENY", inputAction: "BLOCK", outputAction: "BLOCK", inputEnabled: true, outputEnabled: true }], undefined, "OUTPUT");
+    const [output, input, topic] = requests.map((r) => r.rawPrompt ?? "");
+    assert.match(output!, /unsafe content in 'Agent' messages[\s\S]*Agent: The answer is 42\.[\s\S]*LAST Agent message/);
+    assert.match(input!, /unsafe content in 'User' messages[\s\S]*User: What is the answer\?/);
+    assert.match(topic!, /Agent: Buy this fund now\./);
+  });
+
   it("takes PROMPT_ATTACK from a fallback classifier, which Llama Guard cannot judge", async () => {
     const { model } = judge("llama-guard-3", [{ text: "unsafe\nS2" }]);
     const fallback: ContentClassifier = { id: "fixed", classify: async () => ({ ...zero, PROMPT_ATTACK: 0.8, HATE: 0.9 }) };
