@@ -74,6 +74,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // On PostgreSQL the wrapped data keys live in the database (first used after the migration below).
   const encryption = await openEncryption({
     dataDir: config.dataDir,
+    keyProvider: config.encryption.keyProvider,
     db,
     onKeyConflict: (ref) => logger.error(ref, "a data key in <dataDir>/keys differs from the one all nodes share; what this node sealed with it is unreadable"),
   }).catch(async (error: unknown) => {
@@ -121,7 +122,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     onError: (err) => logger.error({ err }, "job queue error"),
   });
   const kbStore = new KnowledgeBaseStore({ db });
-  const pipeline = new KnowledgeBasePipeline({ config, registry, store: kbStore, logger });
+  const pipeline = new KnowledgeBasePipeline({ config, registry, store: kbStore, logger, encryption });
   const ingestionJobs = new IngestionJobs({ db, queue: jobs });
   const knowledgeBases = new KnowledgeBaseService({
     store: kbStore,
@@ -131,7 +132,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     onError: (err, what) => logger.error({ err }, `knowledge bases: ${what}`),
   });
   pipeline.register(jobs);
-  const guardrails = new GuardrailService({ db, registry });
+  const guardrails = new GuardrailService({ db, registry, encryption });
+  // Guardrail configurations an earlier version stored in the clear are sealed now (read as they are until then).
+  await guardrails.store.sealPlaintextConfigs().catch((err: unknown) => logger.warn({ err }, "could not seal the guardrail configurations stored in the clear"));
   const deps: ApiDeps = { config, registry, logger, usage, knowledgeBases, guardrails };
   const router = new Router({ logger, bodyLimitBytes: config.server.bodyLimitBytes, logContent: config.logging.logContent, access, region: config.region });
   router.on("GET", "/healthz", (ctx) => sendJson(ctx.res, 200, { status: "ok", models: registry.list().length }), { public: true });
@@ -173,9 +176,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     close(graceMs = config.server.shutdownGraceMs) {
       closing ??= (async () => {
         await listener.close(graceMs);
-        // Jobs and background ingestion write to the database: they stop before it closes.
+        // Jobs (syncs and direct ingestion) write to the database: they stop before it closes.
         await jobs.close({ graceMs });
-        await knowledgeBases.drain();
         await pipeline.close();
         await closeLlamaRerankers();
         await access.close();

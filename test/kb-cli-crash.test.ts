@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { openDatabase } from "../src/store/db/open-database.ts";
 import { openEmbeddedIndex } from "../src/kb/vector-store/embedded/embedded-index.ts";
-import { embeddedIndexDir } from "../src/kb/ingestion/indexes.ts";
+import { embeddedIndexDir, embeddedIndexEncryption } from "../src/kb/ingestion/indexes.ts";
+import { openEncryption } from "../src/store/crypto/open-encryption.ts";
 import { DEFAULT_ACCOUNT_ID } from "../src/spec/principal.ts";
 import { runBasalt, spawnBasalt } from "./helpers/cli.ts";
 
@@ -144,7 +145,13 @@ describe("basalt kb", () => {
     );
     await db.close();
     assert.equal(records.length, count);
-    const index = await openEmbeddedIndex({ dir: embeddedIndexDir(dataDir, DEFAULT_ACCOUNT_ID, knowledgeBaseId), dimensions: 512 });
+    // The index is encrypted under the server's keys, which this process opens from the same data directory.
+    const encryption = await openEncryption({ dataDir });
+    const index = await openEmbeddedIndex({
+      dir: embeddedIndexDir(dataDir, DEFAULT_ACCOUNT_ID, knowledgeBaseId),
+      dimensions: 512,
+      encryption: embeddedIndexEncryption(encryption, DEFAULT_ACCOUNT_ID, knowledgeBaseId),
+    });
     try {
       let total = 0;
       for (const record of records) {
@@ -157,6 +164,7 @@ describe("basalt kb", () => {
       assert.equal(await index.count(), total, "no orphan chunks");
     } finally {
       await index.close();
+      encryption.close();
     }
   });
 });

@@ -49,12 +49,15 @@ import { DUMMY_CREDENTIALS, SHARED_MODELS } from "./helpers/server.ts";
 
 const KB_ID = "KBTEST0001";
 const CITED_ANSWER = "Business class is allowed on flights longer than six hours [1]. Shorter flights are booked in economy [1].";
+/** An answer with personal data before, inside and after its cited spans, for the guardrail to mask. */
+const CONTACT_ANSWER = "Ask travel-desk@example.com first. Business class is allowed on flights longer than six hours, says ops@example.com [1]. Shorter flights are booked in economy [1]. Questions go to help@example.com.";
 const MODELS = [
   { provider: "mock", id: "mock.cite", mode: "script", responses: [{ text: CITED_ANSWER }], chunkSize: 3 },
   { provider: "mock", id: "mock.echo", mode: "echo", chunkSize: 5 },
   { provider: "mock", id: "mock.launch", mode: "script", responses: [{ text: "The launch is planned for March 3 [1]." }] },
   { provider: "mock", id: "mock.broken", mode: "script", responses: [{ text: "This answer breaks off in the middle", errorAfterChunks: 2, error: "MODEL_ERROR" }], chunkSize: 4 },
   { provider: "mock", id: "mock.limited", mode: "script", responses: [{ text: "Limited." }] },
+  { provider: "mock", id: "mock.contact", mode: "script", responses: [{ text: CONTACT_ANSWER }], chunkSize: 4 },
   { provider: "llama-cpp", id: "local.stories", path: join(SHARED_MODELS, "stories260K.gguf"), contextSize: 512 },
 ];
 
@@ -104,7 +107,7 @@ async function startRuntimeServer(options: { iam?: (dataDir: string) => Promise<
   }
   const parser: DocumentParser = createDocumentParser();
   const router = new Router({ logger, bodyLimitBytes: config.server.bodyLimitBytes, access, region: config.region });
-  const guardrails = new GuardrailService({ db, registry });
+  const guardrails = new GuardrailService({ db, registry, encryption });
   const guardrail = await guardrails.store.create(
     DEFAULT_ACCOUNT_ID,
     parseGuardrailConfig({
@@ -246,6 +249,40 @@ describe("bedrock-agent-runtime through the AWS SDK and LangChain", () => {
       assert.equal(reranked.retrievalResults?.[0]?.location?.customDocumentLocation?.id, "file:///srv/docs/cafeteria.txt");
     });
 
+    it("applies a guardrail to the query (guardrailConfiguration): a blocked query retrieves nothing, a masked one is searched masked", async () => {
+      const guardrailConfiguration = { guardrailId: server.guardrailId, guardrailVersion: "DRAFT" };
+      const before = server.usage.records.length;
+      const blocked = await runtime.send(new RetrieveCommand({ knowledgeBaseId: KB_ID, retrievalQuery: { text: "Is moonlighting allowed for employees?" }, guardrailConfiguration }));
+      assert.equal(blocked.guardrailAction, "INTERVENED");
+      assert.deepEqual(blocked.retrievalResults, []);
+      assert.equal(server.usage.records.length, before, "a blocked query is not even embedded");
+
+      const clean = await runtime.send(new RetrieveCommand({ knowledgeBaseId: KB_ID, retrievalQuery: { text: "When is lunch served?" }, guardrailConfiguration }));
+      assert.equal(clean.guardrailAction, "NONE");
+      assert.equal(clean.retrievalResults?.[0]?.location?.customDocumentLocation?.id, "file:///srv/docs/cafeteria.txt");
+      const masked = await runtime.send(
+        new RetrieveCommand({ knowledgeBaseId: KB_ID, retrievalQuery: { text: "When is lunch served in the cafeteria? Reply to ann@example.com" }, guardrailConfiguration }),
+      );
+      assert.equal(masked.guardrailAction, "INTERVENED");
+      assert.equal(masked.retrievalResults?.[0]?.location?.customDocumentLocation?.id, "file:///srv/docs/cafeteria.txt");
+      const unguarded = await runtime.send(new RetrieveCommand({ knowledgeBaseId: KB_ID, retrievalQuery: { text: "When is lunch served?" } }));
+      assert.equal(unguarded.guardrailAction, undefined);
+
+      await refused(
+        runtime.send(new RetrieveCommand({ knowledgeBaseId: KB_ID, retrievalQuery: { text: "q" }, guardrailConfiguration: { guardrailId: "Not-An-Id", guardrailVersion: "DRAFT" } })),
+        "ValidationException",
+        400,
+        /'guardrailConfiguration\.guardrailId'/,
+      );
+      await refused(
+        runtime.send(new RetrieveCommand({ knowledgeBaseId: KB_ID, retrievalQuery: { text: "q" }, guardrailConfiguration: { guardrailId: server.guardrailId, guardrailVersion: "0" } })),
+        "ValidationException",
+        400,
+        /'guardrailConfiguration\.guardrailVersion'/,
+      );
+      await refused(runtime.send(new RetrieveCommand({ knowledgeBaseId: KB_ID, retrievalQuery: { text: "q" }, guardrailConfiguration: { guardrailId: "zzzzzzzzzzzz", guardrailVersion: "DRAFT" } })), "ResourceNotFoundException", 404);
+    });
+
     it("refuses bad input with the exact field, and an unknown knowledge base as not found", async () => {
       await refused(
         runtime.send(new RetrieveCommand({ knowledgeBaseId: KB_ID, retrievalQuery: { text: "q" }, retrievalConfiguration: { vectorSearchConfiguration: { numberOfResults: 0 } } })),
@@ -325,6 +362,31 @@ describe("bedrock-agent-runtime through the AWS SDK and LangChain", () => {
       const reference = out.citations![0]!.retrievedReferences![0]!;
       assert.match(reference.content?.text ?? "", /economy class/);
       assert.equal(reference.metadata?.["x-amz-bedrock-kb-chunk-id"], "s3://handbook/travel.md#0");
+    });
+
+    it("keeps citations on an answer whose personal data a guardrail masked, their spans moved onto the masked text", async () => {
+      const guardrailConfiguration = { guardrailId: server.guardrailId, guardrailVersion: "DRAFT" };
+      const question = { input: { text: "Which class may employees book for long flights?" }, retrieveAndGenerateConfiguration: kbConfig("mock.contact", { generationConfiguration: { guardrailConfiguration } }) };
+      const maskedText = "Ask {EMAIL} first. Business class is allowed on flights longer than six hours, says {EMAIL}. Shorter flights are booked in economy. Questions go to {EMAIL}.";
+      const expected: Array<[string, string[]]> = [
+        ["Ask {EMAIL} first. Business class is allowed on flights longer than six hours, says {EMAIL}.", ["s3://handbook/travel.md"]],
+        ["Shorter flights are booked in economy.", ["s3://handbook/travel.md"]],
+      ];
+      const out = await runtime.send(new RetrieveAndGenerateCommand(question));
+      assert.equal(out.guardrailAction, "INTERVENED");
+      assert.equal(out.output?.text, maskedText);
+      assert.deepEqual(citedSpans(out.output!.text!, out.citations ?? []), expected);
+
+      // The stream masks as it goes, and cites the masked text it sent.
+      const stream = await runtime.send(new RetrieveAndGenerateStreamCommand(question));
+      let text = "";
+      const citations: Citation[] = [];
+      for await (const event of stream.stream!) {
+        text += event.output?.text ?? "";
+        if (event.citation) citations.push({ generatedResponsePart: event.citation.generatedResponsePart, retrievedReferences: event.citation.retrievedReferences });
+      }
+      assert.equal(text, maskedText);
+      assert.deepEqual(citedSpans(text, citations), expected);
     });
 
     it("carries earlier turns of a session into the prompt", async () => {
@@ -487,6 +549,7 @@ describe("bedrock-agent-runtime through the AWS SDK and LangChain", () => {
 describe("bedrock-agent-runtime authorization", () => {
   let server: RuntimeServer;
   let reader: UserKeys;
+  let guarded: UserKeys;
   let noRetrieve: UserKeys;
   let other: UserKeys;
   let zed: UserKeys;
@@ -497,6 +560,7 @@ describe("bedrock-agent-runtime authorization", () => {
       iam: async (dataDir) => {
         const everything = ["bedrock:Retrieve", "bedrock:RetrieveAndGenerate", "bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream", "bedrock:Rerank"];
         reader = await createUser(dataDir, { user: "reader", policy: policy([{ Effect: "Allow", Action: everything, Resource: "*" }]) });
+        guarded = await createUser(dataDir, { user: "guarded", policy: policy([{ Effect: "Allow", Action: [...everything, "bedrock:ApplyGuardrail"], Resource: "*" }]) });
         noRetrieve = await createUser(dataDir, {
           user: "no-retrieve",
           policy: policy([
@@ -516,6 +580,19 @@ describe("bedrock-agent-runtime authorization", () => {
     const ok = await client(server.url, reader).send(new RetrieveCommand({ knowledgeBaseId: KB_ID, retrievalQuery: { text: "lunch" } }));
     assert.ok((ok.retrievalResults?.length ?? 0) > 0);
     await refused(client(server.url, noRetrieve).send(new RetrieveCommand({ knowledgeBaseId: KB_ID, retrievalQuery: { text: "lunch" } })), "AccessDeniedException", 403, /bedrock:Retrieve on resource: arn:aws:bedrock:us-east-1:000000000000:knowledge-base\/KBTEST0001/);
+  });
+
+  it("requires bedrock:ApplyGuardrail on the guardrail for Retrieve with guardrailConfiguration", async () => {
+    const request = { knowledgeBaseId: KB_ID, retrievalQuery: { text: "lunch" }, guardrailConfiguration: { guardrailId: server.guardrailId, guardrailVersion: "DRAFT" } };
+    await refused(
+      client(server.url, reader).send(new RetrieveCommand(request)),
+      "AccessDeniedException",
+      403,
+      new RegExp(`bedrock:ApplyGuardrail on resource: arn:aws:bedrock:us-east-1:000000000000:guardrail/${server.guardrailId}`),
+    );
+    const ok = await client(server.url, guarded).send(new RetrieveCommand(request));
+    assert.equal(ok.guardrailAction, "NONE");
+    assert.ok((ok.retrievalResults?.length ?? 0) > 0);
   });
 
   it("requires bedrock:Retrieve on the knowledge base for RetrieveAndGenerate, as AWS does", async () => {

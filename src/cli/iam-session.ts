@@ -85,7 +85,7 @@ export async function withIamSession<T>(options: IamOptions, fn: (session: IamSe
   const db = openDatabase(databaseOptionsFromConfig(config));
   try {
     // On PostgreSQL the wrapped data keys are shared through the database (docs/decisions/0020).
-    const encryption = await openEncryption({ dataDir: config.dataDir, db });
+    const encryption = await openEncryption({ dataDir: config.dataDir, keyProvider: config.encryption.keyProvider, db });
     try {
       await migrate(db);
       const store = new IamStore({ db, encryption });

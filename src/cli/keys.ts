@@ -1,16 +1,16 @@
-// `basalt keys …`: the master keys that wrap every account's data keys, in the data directory's
-// key file (docs/decisions/0011-encryption-at-rest.md). Rotation gives the primary master key a
-// new version and re-wraps every data key (content is never re-encrypted); disabling a key makes
-// everything under it unreadable (the API fails closed) until it is enabled again; deletion is
-// scheduled with a waiting period, as in KMS, and can be cancelled until then.
+// `basalt keys …`: the master keys that wrap every account's data keys, wherever the configuration
+// keeps them (`encryption.keyProvider`: the data directory's key file, or a PKCS#11 token; see
+// docs/decisions/0011-encryption-at-rest.md and 0026-pkcs11-key-provider.md). Rotation gives the
+// primary master key a new version and re-wraps every data key (content is never re-encrypted);
+// disabling a key makes everything under it unreadable (the API fails closed) until it is enabled
+// again; deletion is scheduled with a waiting period, as in KMS, and can be cancelled until then.
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { Command } from "commander";
 import { BasaltError } from "../spec/errors.ts";
 import { DEFAULT_ACCOUNT_ID } from "../spec/principal.ts";
 import type { EnvelopeEncryption } from "../store/crypto/envelope-encryption.ts";
-import { LocalKeyProvider } from "../store/crypto/local-key-provider.ts";
-import { openEncryption } from "../store/crypto/open-encryption.ts";
+import type { KeyAdmin } from "../store/crypto/key-admin.ts";
+import { openEncryption, openKeyProvider } from "../store/crypto/open-encryption.ts";
 import { migrate } from "../store/db/migrate.ts";
 import { databaseOptionsFromConfig, openDatabase } from "../store/db/open-database.ts";
 import { loadCliConfig, parsePositiveInt } from "./config-options.ts";
@@ -22,21 +22,25 @@ interface KeysOptions {
 }
 
 /**
- * Opens the data directory's key file and the wrapped data keys (in the metadata database on
+ * Opens the configured master keys and the wrapped data keys (in the metadata database on
  * PostgreSQL, as the server keeps them), runs `fn`, and closes them.
  */
-async function withKeys<T>(options: KeysOptions, fn: (keys: LocalKeyProvider, encryption: EnvelopeEncryption) => Promise<T>): Promise<T> {
+async function withKeys<T>(options: KeysOptions, fn: (keys: KeyAdmin, encryption: EnvelopeEncryption) => Promise<T>): Promise<T> {
   const config = loadCliConfig(options);
   mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase(databaseOptionsFromConfig(config));
   try {
     await migrate(db);
-    const keys = await LocalKeyProvider.open({ path: join(config.dataDir, "master.key") });
-    const encryption = await openEncryption({ dataDir: config.dataDir, db, keys });
+    const opened = await openKeyProvider({ dataDir: config.dataDir, keyProvider: config.encryption.keyProvider });
     try {
-      return await fn(keys, encryption);
+      const encryption = await openEncryption({ dataDir: config.dataDir, db, keys: opened.keys });
+      try {
+        return await fn(opened.keys, encryption);
+      } finally {
+        encryption.close();
+      }
     } finally {
-      encryption.close();
+      opened.close();
     }
   } catch (error) {
     if (error instanceof BasaltError) throw new CliError(error.message, { exitCode: error.code === "NOT_FOUND" || error.code === "VALIDATION" ? 2 : 1 });

@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { migrate } from "../store/db/migrate.ts";
 import { databaseOptionsFromConfig, openDatabase, SQLITE_FILE_NAME } from "../store/db/open-database.ts";
 import { BasaltError } from "../spec/errors.ts";
-import { openEncryption } from "../store/crypto/open-encryption.ts";
+import { masterKeyFile, openEncryption } from "../store/crypto/open-encryption.ts";
 import { buildCostReport, costReportJson, renderCostTable, type CostGroupKey } from "../usage/cost-report.ts";
 import { DbUsageRecorder } from "../usage/db-usage-recorder.ts";
 import { listInvocationLogFiles, readInvocationLogs } from "../usage/invocation-log-files.ts";
@@ -83,13 +83,14 @@ function logsCommand(): Command {
         });
       }
       // Opening encryption creates a key file where none exists; a reader must not.
-      if (!existsSync(join(config.dataDir, "master.key"))) {
-        throw new CliError(`The data directory ${tildify(config.dataDir)} has no master.key, so its logs cannot be decrypted.`, { hint: "restore master.key from your backup" });
+      const keyFile = masterKeyFile({ dataDir: config.dataDir, keyProvider: config.encryption.keyProvider });
+      if (keyFile && !existsSync(keyFile)) {
+        throw new CliError(`The master key file ${tildify(keyFile)} does not exist, so the logs cannot be decrypted.`, { hint: "restore it from your backup" });
       }
       // Several nodes on PostgreSQL keep the wrapped data keys in the database (docs/decisions/0020).
       const dbOptions = databaseOptionsFromConfig(config);
       const db = dbOptions.url && /^postgres/i.test(dbOptions.url) ? openDatabase(dbOptions) : undefined;
-      const encryption = await openEncryption({ dataDir: config.dataDir, db }).catch(async (error: unknown) => {
+      const encryption = await openEncryption({ dataDir: config.dataDir, keyProvider: config.encryption.keyProvider, db }).catch(async (error: unknown) => {
         await db?.close();
         throw error;
       });

@@ -217,6 +217,31 @@ const knowledgeBasesSchema = z
   .strict()
   .default({ buckets: {}, rds: {}, maxDocumentBytes: 50 * 1024 * 1024, syncIntervalMinutes: 0 });
 
+/** Where the master keys of encryption at rest live (docs/decisions/0011, 0026). */
+const keyProviderSchema = z.discriminatedUnion("type", [
+  /** A local key file, created on first start; `<dataDir>/master.key` by default. */
+  z.object({ type: z.literal("file"), path: z.string().min(1).optional() }).strict(),
+  /** AES-256 keys inside a PKCS#11 token (an HSM, a cloud HSM, SoftHSM2); the material never leaves it. */
+  z
+    .object({
+      type: z.literal("pkcs11"),
+      /** The vendor's PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so. */
+      module: z.string().min(1),
+      /** The token by its label (PKCS#11 labels are at most 32 bytes) … */
+      tokenLabel: z.string().min(1).max(32).optional(),
+      /** … or by its slot id; exactly one of the two. */
+      slot: z.number().int().nonnegative().optional(),
+      /** The token's user PIN. */
+      pin: secretRef,
+      /** Prefix of the objects Basalt keeps in the token, so several deployments can share one. */
+      keyLabelPrefix: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, '.', '_' or '-'").default("basalt-master"),
+      /** How long a key's state read from the token is reused (it is checked on every use). */
+      stateCacheMs: z.number().int().nonnegative().default(1000),
+    })
+    .strict()
+    .refine((p) => (p.tokenLabel === undefined) !== (p.slot === undefined), { message: "name the token by exactly one of tokenLabel or slot", path: ["tokenLabel"] }),
+]);
+
 export const configSchema = z
   .object({
     region: z.string().default("us-east-1"),
@@ -285,6 +310,11 @@ export const configSchema = z
       .strict()
       .optional(),
     quotas: quotasSchema.optional(),
+    /** Encryption at rest: where the master keys that wrap every account's data keys live. */
+    encryption: z
+      .object({ keyProvider: keyProviderSchema.default({ type: "file" }) })
+      .strict()
+      .default({ keyProvider: { type: "file" } }),
     knowledgeBases: knowledgeBasesSchema,
     /** The durable job queue (ingestion now; customization, evaluation, batch inference later). */
     jobs: z
@@ -310,3 +340,5 @@ export type Config = z.infer<typeof configSchema>;
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
 /** Model entry of one provider. */
 export type ModelConfigOf<P extends ModelConfig["provider"]> = Extract<ModelConfig, { provider: P }>;
+/** Validated master-key provider choice (`encryption.keyProvider`). */
+export type KeyProviderConfig = z.infer<typeof keyProviderSchema>;

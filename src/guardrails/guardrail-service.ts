@@ -2,6 +2,7 @@
 // runtime. A compiled version is cached and reused while its stored row is unchanged (one cheap
 // read per use, so an UpdateGuardrail on another node is seen at once).
 import type { ModelRegistry } from "../models/registry.ts";
+import type { EnvelopeEncryption } from "../store/crypto/envelope-encryption.ts";
 import type { Database } from "../store/db/database.ts";
 import { BasaltError, validation } from "../spec/errors.ts";
 import { compileGuardrail, DetectorResolver } from "./engine/compile.ts";
@@ -35,8 +36,8 @@ export class GuardrailService {
   private readonly detectors: DetectorResolver;
   private readonly cache = new Map<string, { stamp: number; compiled: CompiledGuardrail }>();
 
-  constructor(options: { db: Database; registry: ModelRegistry; now?: () => number }) {
-    this.store = new GuardrailStore(options.db, options.now);
+  constructor(options: { db: Database; registry: ModelRegistry; encryption: EnvelopeEncryption; now?: () => number }) {
+    this.store = new GuardrailStore({ db: options.db, encryption: options.encryption, now: options.now });
     this.detectors = new DetectorResolver(options.registry);
   }
 
@@ -52,7 +53,11 @@ export class GuardrailService {
       throw new BasaltError("NOT_FOUND", version === "DRAFT" ? `The guardrail ${identifier} does not exist.` : `The guardrail ${identifier} has no version ${version}.`);
     }
     const cached = this.cache.get(key);
-    if (cached && cached.stamp === stamp) return cached.compiled;
+    if (cached && cached.stamp === stamp) {
+      // The compiled copy came from a sealed configuration: with the account's key unusable, it is not used either.
+      await this.store.assertKeyUsable(accountId);
+      return cached.compiled;
+    }
     const record = await this.store.get(accountId, id, version);
     const compiled = compileGuardrail(id, version, record.config, this.detectors);
     if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);

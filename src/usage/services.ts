@@ -121,7 +121,7 @@ export async function createUsageServices(options: UsageServicesOptions): Promis
   const configs = new DbLoggingConfigStore({ db });
   const open = options.objects ?? bucketOpenerFromConfig(config);
   const s3Sink = open ? new ObjectStoreLogSink({ open, flushMs: options.flushMs?.s3Logs }) : undefined;
-  const ownEncryption = options.encryption ? undefined : await openEncryption({ dataDir: config.dataDir, db });
+  const ownEncryption = options.encryption ? undefined : await openEncryption({ dataDir: config.dataDir, keyProvider: config.encryption.keyProvider, db });
   const encryption = options.encryption ?? ownEncryption!;
   const writer = new InvocationLogWriter({
     configs,

@@ -25,6 +25,7 @@ import { toWireCitation } from "./wire.ts";
 import { guardStream } from "../bedrock-runtime/guarded-generation.ts";
 import { GuardrailSession } from "../bedrock-runtime/guardrail-session.ts";
 import type { GuardrailContent } from "../../guardrails/engine/apply.ts";
+import { MaskedOffsets } from "../../guardrails/engine/mask-offsets.ts";
 
 /** The response header RetrieveAndGenerateStream names its session in. */
 export const SESSION_HEADER = "x-amzn-bedrock-knowledge-base-session-id";
@@ -119,10 +120,14 @@ export function retrieveAndGenerateHandler(deps: AgentRuntimeDeps) {
     if (guard) {
       // The answer is checked against the retrieved passages (contextual grounding) and the question.
       const checked = await call.guard(guard.checkOutput(text, groundingContext(turn)));
-      if (checked.action === "GUARDRAIL_INTERVENED") {
-        // Masking moves the spans citations point at, so an altered answer is given without them.
-        text = checked.blocked ? guard.blockedOutputMessage : checked.texts.at(-1)!;
+      if (checked.blocked) {
+        text = guard.blockedOutputMessage;
         citations = [];
+      } else if (checked.action === "GUARDRAIL_INTERVENED") {
+        // Masking moves the text the citations point at: their spans follow it (the answer is the last block).
+        const offsets = new MaskedOffsets(checked.masks.at(-1) ?? []);
+        text = checked.texts.at(-1)!;
+        citations = citations.map((c) => ({ ...c, ...offsets.span(c) }));
       }
     }
     const response = {

@@ -70,7 +70,8 @@ export class OutputWindow {
       this.pending = "";
       return "";
     }
-    const masks = result.masks[0] ?? [];
+    // The checked text is the last block: grounding sources and the query may come before it.
+    const masks = result.masks.at(-1) ?? [];
     let cut = final ? text.length : text.length - this.holdbackChars;
     // Never cut through a masked entity, nor between the halves of a surrogate pair.
     for (const mask of masks) if (mask.start < cut && mask.end > cut) cut = mask.end;

@@ -1,7 +1,12 @@
 // Guardrails and their versions in the metadata store. Every statement names the account it
 // reads or writes in: another account's guardrail is simply not found. The DRAFT is the only
-// version that changes; numbered versions are immutable copies of it.
+// version that changes; numbered versions are immutable copies of it. A version's configuration
+// (denied topics, word lists, blocked messages: the customer's own text) is sealed by the
+// account's envelope encryption, bound to the guardrail and version (decision 0025); rows an
+// earlier version stored in the clear are still read, and sealed by sealPlaintextConfigs.
 import { randomInt } from "node:crypto";
+import type { EnvelopeEncryption } from "../../store/crypto/envelope-encryption.ts";
+import { isSealedText, openText, sealText } from "../../store/crypto/sealed-text.ts";
 import type { Database, Queryable } from "../../store/db/database.ts";
 import { decodePageToken, encodePageToken } from "../../store/paging.ts";
 import { BasaltError } from "../../spec/errors.ts";
@@ -69,8 +74,7 @@ const SELECT_VERSION = `SELECT g.id, g.account_id, g.name, g.status, g.tags, g.c
   v.version, v.config, v.version_description, v.created_at, v.updated_at
   FROM guardrails g JOIN guardrail_versions v ON v.guardrail_id = g.id`;
 
-function toRecord(row: Row): GuardrailVersionRecord {
-  const config = JSON.parse(row.config) as GuardrailConfig;
+function toRecord(row: Row, config: GuardrailConfig): GuardrailVersionRecord {
   const description = row.version_description ?? config.description;
   return {
     id: row.id,
@@ -87,21 +91,91 @@ function toRecord(row: Row): GuardrailVersionRecord {
   };
 }
 
+/** A sealed configuration opens only as the version it was written for: a copy moved to another row fails. */
+function configContext(id: string, version: string): string {
+  return `basalt:guardrail/${id}/${version}/config`;
+}
+
+/** What key checks are sealed for: nothing a stored row holds. */
+const KEY_CHECK_CONTEXT = "basalt:guardrail/key-check";
+
 function notFound(id: string, version?: string): BasaltError {
   return new BasaltError("NOT_FOUND", version && version !== "DRAFT" ? `The guardrail ${id} has no version ${version}.` : `The guardrail ${id} does not exist.`);
 }
 
+/** Options of a {@link GuardrailStore}. */
+export interface GuardrailStoreOptions {
+  db: Database;
+  /** Seals configurations; the same envelope encryption as every other store. */
+  encryption: EnvelopeEncryption;
+  now?: () => number;
+}
+
 /** The control plane's persistence for guardrails. */
 export class GuardrailStore {
-  constructor(
-    private readonly db: Database,
-    private readonly now: () => number = Date.now,
-  ) {}
+  private readonly db: Database;
+  private readonly encryption: EnvelopeEncryption;
+  private readonly now: () => number;
+  /** Per account, a sealed empty value that {@link assertKeyUsable} opens. */
+  private readonly keyChecks = new Map<string, Buffer>();
+
+  constructor(options: GuardrailStoreOptions) {
+    this.db = options.db;
+    this.encryption = options.encryption;
+    this.now = options.now ?? Date.now;
+  }
+
+  private seal(accountId: string, id: string, version: string, config: GuardrailConfig): Promise<string> {
+    return sealText(this.encryption, { accountId, context: configContext(id, version), plaintext: JSON.stringify(config) });
+  }
+
+  private async open(row: Row): Promise<GuardrailConfig> {
+    // A configuration stored in the clear by an earlier version (always a JSON object) is read as
+    // it is until sealPlaintextConfigs seals it; anything else must open.
+    if (!isSealedText(row.config) && row.config.startsWith("{")) return JSON.parse(row.config) as GuardrailConfig;
+    return JSON.parse(await openText(this.encryption, { accountId: row.account_id, context: configContext(row.id, row.version), sealed: row.config })) as GuardrailConfig;
+  }
+
+  /**
+   * Throws KEY_UNAVAILABLE unless the account's key can be used right now. For callers that keep
+   * something built from a configuration in memory (compiled guardrails): they fail closed too.
+   */
+  async assertKeyUsable(accountId: string): Promise<void> {
+    let sealed = this.keyChecks.get(accountId);
+    if (!sealed) {
+      sealed = await this.encryption.encrypt(accountId, "", KEY_CHECK_CONTEXT);
+      this.keyChecks.set(accountId, sealed);
+    }
+    await this.encryption.decrypt(accountId, sealed, KEY_CHECK_CONTEXT);
+  }
+
+  /**
+   * Seals every configuration an earlier version stored in the clear; returns how many. A row
+   * changed meanwhile is left to its writer, who sealed it. Safe to run while serving.
+   */
+  async sealPlaintextConfigs(): Promise<number> {
+    const rows = await this.db.query<{ id: string; account_id: string; version: string; config: string }>(
+      "SELECT v.guardrail_id AS id, g.account_id, v.version, v.config FROM guardrail_versions v JOIN guardrails g ON g.id = v.guardrail_id WHERE v.config NOT LIKE 'bslt:%'",
+    );
+    let sealed = 0;
+    for (const row of rows) {
+      const config = JSON.parse(row.config) as GuardrailConfig;
+      const { changes } = await this.db.execute("UPDATE guardrail_versions SET config = $3 WHERE guardrail_id = $1 AND version = $2 AND config = $4", [
+        row.id,
+        row.version,
+        await this.seal(row.account_id, row.id, row.version, config),
+        row.config,
+      ]);
+      sealed += changes;
+    }
+    return sealed;
+  }
 
   /** Creates a guardrail with its DRAFT; ConflictException when the account already has the name. */
   async create(accountId: string, config: GuardrailConfig, tags: Tag[]): Promise<GuardrailVersionRecord> {
     const id = newGuardrailId();
     const now = this.now();
+    const sealed = await this.seal(accountId, id, "DRAFT", config);
     await this.db.transaction(async (tx) => {
       const [count] = await tx.query<{ n: number | string }>("SELECT COUNT(*) AS n FROM guardrails WHERE account_id = $1", [accountId]);
       if (Number(count?.n ?? 0) >= GUARDRAIL_LIMITS.guardrailsPerAccount) {
@@ -112,11 +186,7 @@ export class GuardrailStore {
         [id, accountId, config.name, JSON.stringify(tags), now],
       );
       if (changes !== 1) throw new BasaltError("CONFLICT", `A guardrail named ${config.name} already exists in this account.`);
-      await tx.execute("INSERT INTO guardrail_versions (guardrail_id, version, number, config, created_at, updated_at) VALUES ($1, 'DRAFT', 0, $2, $3, $3)", [
-        id,
-        JSON.stringify(config),
-        now,
-      ]);
+      await tx.execute("INSERT INTO guardrail_versions (guardrail_id, version, number, config, created_at, updated_at) VALUES ($1, 'DRAFT', 0, $2, $3, $3)", [id, sealed, now]);
     });
     return this.get(accountId, id, "DRAFT");
   }
@@ -139,12 +209,13 @@ export class GuardrailStore {
 
   private async find(db: Queryable, accountId: string, id: string, version: string): Promise<GuardrailVersionRecord | undefined> {
     const [row] = await db.query<Row>(`${SELECT_VERSION} WHERE g.account_id = $1 AND g.id = $2 AND v.version = $3`, [accountId, id, version]);
-    return row ? toRecord(row) : undefined;
+    return row ? toRecord(row, await this.open(row)) : undefined;
   }
 
   /** Replaces the DRAFT's configuration (UpdateGuardrail); ConflictException when the new name is taken. */
   async update(accountId: string, id: string, config: GuardrailConfig, tags?: Tag[]): Promise<GuardrailVersionRecord> {
     const now = this.now();
+    const sealed = await this.seal(accountId, id, "DRAFT", config);
     await this.db.transaction(async (tx) => {
       if (!(await this.find(tx, accountId, id, "DRAFT"))) throw notFound(id);
       const clash = await tx.query("SELECT 1 AS taken FROM guardrails WHERE account_id = $1 AND name = $2 AND id <> $3", [accountId, config.name, id]);
@@ -154,7 +225,7 @@ export class GuardrailStore {
       // updated_at always moves forward, even for two updates in one millisecond: caches compare it.
       await tx.execute(
         "UPDATE guardrail_versions SET config = $2, updated_at = CASE WHEN $3 > updated_at THEN $3 ELSE updated_at + 1 END WHERE guardrail_id = $1 AND version = 'DRAFT'",
-        [id, JSON.stringify(config), now],
+        [id, sealed, now],
       );
     });
     return this.get(accountId, id, "DRAFT");
@@ -185,7 +256,7 @@ export class GuardrailStore {
       const number = Number(row?.last_version);
       await tx.execute(
         "INSERT INTO guardrail_versions (guardrail_id, version, number, config, version_description, client_token, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-        [id, String(number), number, JSON.stringify(draft.config), options.description ?? null, options.clientToken ?? null, now],
+        [id, String(number), number, await this.seal(accountId, id, String(number), draft.config), options.description ?? null, options.clientToken ?? null, now],
       );
       return String(number);
     });
@@ -228,7 +299,7 @@ export class GuardrailStore {
         [accountId, Number(createdAt), String(id), options.maxResults + 1],
       );
     }
-    const items = rows.slice(0, options.maxResults).map(toRecord);
+    const items = await Promise.all(rows.slice(0, options.maxResults).map(async (row) => toRecord(row, await this.open(row))));
     const last = items.at(-1);
     const more = rows.length > options.maxResults && last !== undefined;
     const key = options.id ? [last?.version === "DRAFT" ? 0 : Number(last?.version)] : [last?.createdAt ?? 0, last?.id ?? ""];

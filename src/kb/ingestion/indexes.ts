@@ -1,6 +1,7 @@
 // Opens each knowledge base's vector index once and keeps it: the embedded store under
-// `<dataDir>/knowledge-bases/<account>/<id>/` when the knowledge base names no storage, or
-// PostgreSQL + pgvector when it names an RDS store the configuration maps to a database.
+// `<dataDir>/knowledge-bases/<account>/<id>/`, encrypted under the account's keys (decision 0025),
+// when the knowledge base names no storage, or PostgreSQL + pgvector when it names an RDS store
+// the configuration maps to a database.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../../config/schema.ts";
@@ -8,8 +9,10 @@ import { resolveSecret } from "../../config/secrets.ts";
 import type { ModelRegistry } from "../../models/registry.ts";
 import { BasaltError } from "../../spec/errors.ts";
 import type { EmbeddingModel } from "../../spec/model.ts";
+import type { EnvelopeEncryption } from "../../store/crypto/envelope-encryption.ts";
 import { embeddingDimensions } from "../embedding/embed-batched.ts";
 import { openEmbeddedIndex } from "../vector-store/embedded/embedded-index.ts";
+import type { IndexEncryption } from "../vector-store/embedded/index-encryption.ts";
 import { openPgvectorIndex } from "../vector-store/pgvector/pgvector-index.ts";
 import type { VectorIndex } from "../vector-store/vector-store.ts";
 
@@ -46,11 +49,19 @@ export function embeddedIndexDir(dataDir: string, accountId: string, knowledgeBa
   return join(dataDir, "knowledge-bases", accountId, knowledgeBaseId);
 }
 
+/**
+ * How a knowledge base's embedded index is encrypted: under its account's keys, named by the
+ * knowledge base id alone (no region or path), so the name never changes while the index lives.
+ */
+export function embeddedIndexEncryption(encryption: EnvelopeEncryption, accountId: string, knowledgeBaseId: string): IndexEncryption {
+  return { encryption, accountId, resource: `basalt:knowledge-base/${knowledgeBaseId}/vector-index` };
+}
+
 /** The knowledge bases' indexes of one server. */
 export class KnowledgeBaseIndexes {
   readonly #open = new Map<string, Promise<OpenKnowledgeBase>>();
 
-  constructor(private readonly deps: { config: Pick<Config, "dataDir" | "knowledgeBases">; registry: ModelRegistry }) {}
+  constructor(private readonly deps: { config: Pick<Config, "dataDir" | "knowledgeBases">; registry: ModelRegistry; encryption: EnvelopeEncryption }) {}
 
   /** The embedding model a knowledge base names, or a ValidationException. */
   embeddingModel(target: IndexTarget): { model: EmbeddingModel; id: string } {
@@ -78,7 +89,11 @@ export class KnowledgeBaseIndexes {
     const dimensions = configured ?? (await embeddingDimensions(model));
     const storage = target.storageConfiguration;
     if (!storage) {
-      const index = await openEmbeddedIndex({ dir: embeddedIndexDir(this.deps.config.dataDir, target.accountId, target.knowledgeBaseId), dimensions });
+      const index = await openEmbeddedIndex({
+        dir: embeddedIndexDir(this.deps.config.dataDir, target.accountId, target.knowledgeBaseId),
+        dimensions,
+        encryption: embeddedIndexEncryption(this.deps.encryption, target.accountId, target.knowledgeBaseId),
+      });
       return { index, embedding: model, embeddingModelId: id, dimensions };
     }
     if (storage.type === "RDS" && storage.rdsConfiguration) {

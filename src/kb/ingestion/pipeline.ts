@@ -1,11 +1,12 @@
 // The knowledge-base pipeline as the server runs it: one document parser, the vector indexes,
-// the sync job handler on the durable queue, direct ingestion, the lifecycle hooks that follow
+// the sync and direct-ingestion job handlers on the durable queue, the lifecycle hooks that follow
 // knowledge bases and data sources with their vectors, the resolver the runtime API searches
 // through, and the optional sync schedule.
 import type { Logger } from "pino";
 import type { Config } from "../../config/schema.ts";
 import type { JobQueue } from "../../jobs/job-queue.ts";
 import type { ModelRegistry } from "../../models/registry.ts";
+import type { EnvelopeEncryption } from "../../store/crypto/envelope-encryption.ts";
 import { createDocumentParser, type DocumentParser } from "../parsing/document-parser.ts";
 import type { KnowledgeBaseLifecycle } from "../store/hooks.ts";
 import type { IngestionJobs } from "../store/ingestion-jobs.ts";
@@ -73,6 +74,8 @@ export interface KnowledgeBasePipelineOptions {
   registry: ModelRegistry;
   store: KnowledgeBaseStore;
   logger: Logger;
+  /** Encrypts the embedded vector indexes at rest. */
+  encryption: EnvelopeEncryption;
 }
 
 /** Everything that turns documents into searchable chunks. */
@@ -84,8 +87,8 @@ export class KnowledgeBasePipeline {
   #timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: KnowledgeBasePipelineOptions) {
-    const { config, registry, store } = options;
-    this.indexes = new KnowledgeBaseIndexes({ config, registry });
+    const { config, registry, store, encryption } = options;
+    this.indexes = new KnowledgeBaseIndexes({ config, registry, encryption });
     this.parser = createDocumentParser({ maxBytes: config.knowledgeBases.maxDocumentBytes });
     const openSource = (bucket: string, accountId: string) => resolveSource(config, bucket, accountId);
     this.ingestor = new DirectIngestor({ store, indexes: this.indexes, parser: this.parser, openSource, maxDocumentBytes: config.knowledgeBases.maxDocumentBytes });
@@ -99,8 +102,9 @@ export class KnowledgeBasePipeline {
     };
   }
 
-  /** Registers the sync job type on the queue. */
+  /** Registers the sync and direct-ingestion job types on the queue. */
   register(queue: JobQueue): void {
+    this.ingestor.register(queue);
     const { config, store, logger } = this.options;
     const openSource = (bucket: string, accountId: string) => resolveSource(config, bucket, accountId);
     const deps = {

@@ -60,11 +60,22 @@ export async function upsertDocumentStatus(
   );
 }
 
-/** Sets the status of existing records (optionally only of those now in one of `from`); returns how many changed. */
+/**
+ * Sets the status of existing records (optionally only of those now in one of `from`, and only
+ * of those the job `ownedBy` last claimed); returns how many changed.
+ */
 export async function setDocumentStatus(
   db: Queryable,
   ref: DataSourceRef,
-  options: { documentIds: readonly string[]; status: DocumentStatus; statusReason?: string; ingestionJobId?: string; from?: readonly DocumentStatus[]; now: number },
+  options: {
+    documentIds: readonly string[];
+    status: DocumentStatus;
+    statusReason?: string;
+    ingestionJobId?: string;
+    from?: readonly DocumentStatus[];
+    ownedBy?: string;
+    now: number;
+  },
 ): Promise<number> {
   let changed = 0;
   for (const ids of batches(options.documentIds)) {
@@ -72,12 +83,44 @@ export async function setDocumentStatus(
     let sql = `UPDATE kb_documents SET status = $4, status_reason = $5, ingestion_job_id = COALESCE($6, ingestion_job_id), updated_at = $7
        WHERE ${SCOPE} AND document_id IN (${placeholders(ids.length, 8)})`;
     if (options.from) {
-      sql += ` AND status IN (${placeholders(options.from.length, 8 + ids.length)})`;
+      sql += ` AND status IN (${placeholders(options.from.length, params.length + 1)})`;
       params.push(...options.from);
+    }
+    if (options.ownedBy !== undefined) {
+      params.push(options.ownedBy);
+      sql += ` AND ingestion_job_id = $${params.length}`;
     }
     changed += (await db.execute(sql, params)).changes;
   }
   return changed;
+}
+
+/**
+ * Replaces the record of a document only while job `jobId` still owns it (the record names it),
+ * keeping that ownership: a later request that took the document over is never overwritten by
+ * an earlier one finishing. Returns whether the record was written.
+ */
+export async function finishOwnedDocument(db: Queryable, ref: DataSourceRef, doc: DocumentWrite, jobId: string, now: number): Promise<boolean> {
+  const { changes } = await db.execute(
+    `UPDATE kb_documents SET content_fingerprint = $5, metadata_fingerprint = $6, status = $7, status_reason = $8, chunk_count = $9, updated_at = $10
+     WHERE ${SCOPE} AND document_id = $4 AND ingestion_job_id = $11`,
+    [...scope(ref), doc.documentId, doc.contentFingerprint ?? null, doc.metadataFingerprint ?? null, doc.status, doc.statusReason ?? null, doc.chunkCount, now, jobId],
+  );
+  return changes === 1;
+}
+
+/** Deletes the records of these ids that job `jobId` still owns; returns how many went. */
+export async function deleteOwnedDocuments(db: Queryable, ref: DataSourceRef, documentIds: readonly string[], jobId: string): Promise<number> {
+  let deleted = 0;
+  for (const ids of batches(documentIds)) {
+    const { changes } = await db.execute(`DELETE FROM kb_documents WHERE ${SCOPE} AND ingestion_job_id = $4 AND document_id IN (${placeholders(ids.length, 5)})`, [
+      ...scope(ref),
+      jobId,
+      ...ids,
+    ]);
+    deleted += changes;
+  }
+  return deleted;
 }
 
 /** Deletes records; returns how many went. */

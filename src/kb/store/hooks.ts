@@ -1,19 +1,21 @@
 // What the control plane hands to the ingestion pipeline: documents to ingest or remove directly
-// (IngestKnowledgeBaseDocuments, DeleteKnowledgeBaseDocuments) and the news that knowledge bases
-// and data sources were created or deleted, so their vectors follow. The pipeline implements both.
+// (IngestKnowledgeBaseDocuments, DeleteKnowledgeBaseDocuments), queued durably, and the news that
+// knowledge bases and data sources were created or deleted, so their vectors follow. The
+// pipeline implements both.
 import type { DataSourceRecord, DataSourceRef, KnowledgeBaseRecord, ValidatedDocument } from "./records.ts";
 
 /**
  * Direct ingestion. The control plane has validated the documents and recorded them STARTING
- * (or DELETING) before it calls, and has already answered the client: the ingestor works in the
- * background and records each document's outcome (INDEXED, FAILED with a reason, …) in the
- * store. When a call rejects, documents it left STARTING, IN_PROGRESS or DELETING are marked
- * FAILED with the error's message.
+ * (or DELETING), and calls inside that same transaction, before it answers the client: the
+ * ingestor only makes the work durable (a job on the queue, in the transaction) and returns.
+ * The work runs later, resumes after a crash, and records each document's outcome (INDEXED,
+ * FAILED with a reason, or the record removed) in the store. A call that rejects undoes the
+ * whole request, records and client token included, and the client gets the error.
  */
 export interface DocumentIngestor {
-  /** Parses, chunks, embeds and stores the documents, replacing earlier versions of the same ids. */
+  /** Queues the documents to be parsed, chunked, embedded and stored, replacing earlier versions of the same ids. */
   ingest(target: DataSourceRef, documents: ValidatedDocument[]): Promise<void>;
-  /** Removes the documents' chunks, then their records. */
+  /** Queues the removal of the documents' chunks, then of their records. */
   remove(target: DataSourceRef, documentIds: string[]): Promise<void>;
 }
 

@@ -1,12 +1,12 @@
 // The knowledge-base control plane's operations that involve more than the store: lifecycle
 // hooks around creation and deletion, the one-running-job rule on deletes, and direct ingestion
-// handed to the pipeline in the background (tracked, so shutdown can wait for it).
+// handed to the pipeline's durable queue in the same transaction as the documents' records.
 import { createHash } from "node:crypto";
 import { BasaltError } from "../../spec/errors.ts";
 import type { DocumentIngestor, KnowledgeBaseLifecycle } from "./hooks.ts";
 import type { IngestionJobs } from "./ingestion-jobs.ts";
 import type { KnowledgeBaseStore, NewKnowledgeBaseInput } from "./knowledge-base-store.ts";
-import type { DataSourceRecord, DataSourceRef, DocumentRecord, DocumentStatus, KnowledgeBaseRecord, ValidatedDocument } from "./records.ts";
+import type { DataSourceRecord, DataSourceRef, DocumentRecord, KnowledgeBaseRecord, ValidatedDocument } from "./records.ts";
 
 /** Options of {@link KnowledgeBaseService}. */
 export interface KnowledgeBaseServiceOptions {
@@ -15,12 +15,9 @@ export interface KnowledgeBaseServiceOptions {
   /** The pipeline's direct ingestion; without one, direct ingestion is refused. */
   ingestor?: DocumentIngestor;
   lifecycle?: KnowledgeBaseLifecycle;
-  /** Told about failures of background work (an ingestor that rejected); defaults to the console. */
+  /** Told about failures of clean-up work (undoing a creation); defaults to the console. */
   onError?: (error: unknown, what: string) => void;
 }
-
-/** Statuses a document may be left in by an ingestor that rejected; they become FAILED. */
-const UNFINISHED: readonly DocumentStatus[] = ["STARTING", "IN_PROGRESS", "PENDING", "DELETING", "DELETE_IN_PROGRESS"];
 
 /** Knowledge bases, data sources, ingestion jobs and direct ingestion, as the API serves them. */
 export class KnowledgeBaseService {
@@ -31,7 +28,6 @@ export class KnowledgeBaseService {
   /** The pipeline's lifecycle hooks; settable like {@link ingestor}. */
   lifecycle?: KnowledgeBaseLifecycle;
   private readonly onError: (error: unknown, what: string) => void;
-  private readonly pending = new Set<Promise<void>>();
 
   constructor(options: KnowledgeBaseServiceOptions) {
     this.store = options.store;
@@ -101,9 +97,10 @@ export class KnowledgeBaseService {
   }
 
   /**
-   * Direct ingestion: records the documents STARTING, hands them to the ingestor in the
-   * background and returns their records. A retry with the same client token changes nothing
-   * and returns the documents' current records.
+   * Direct ingestion: records the documents STARTING and has the ingestor queue them, in one
+   * transaction with the client token, so a crash leaves all of it or none; returns their
+   * records. A retry with the same client token changes nothing and returns the documents'
+   * current records.
    */
   async ingestDocuments(ref: DataSourceRef, documents: ValidatedDocument[], options: { clientToken?: string } = {}): Promise<DocumentRecord[]> {
     const ingestor = this.requireIngestor();
@@ -111,28 +108,37 @@ export class KnowledgeBaseService {
     const token = options.clientToken === undefined ? undefined : { accountId: ref.accountId, scope: `IngestKnowledgeBaseDocuments:${ref.dataSourceId}`, token: options.clientToken };
     // Bytes enter the request's fingerprint as their digest, not as JSON arrays of numbers.
     const request = documents.map((d) => (d.content.type === "BYTE" ? { ...d, content: { ...d.content, data: sha256(d.content.data) } } : d));
-    const fresh = await this.store.runOnce(token, { ref, request }, () => this.store.recordDocumentStatus(ref, ids, { status: "STARTING" }));
-    // Read before the pipeline starts, so the answer reports what was recorded (STARTING).
-    const details = await this.documentDetails(ref, ids);
-    if (fresh) this.background(ref, ids, "ingesting documents", () => ingestor.ingest(ref, documents));
-    return details;
+    return this.store.db.transaction(async () => {
+      let details: DocumentRecord[] | undefined;
+      await this.store.runOnce(token, { ref, request }, async () => {
+        await this.store.recordDocumentStatus(ref, ids, { status: "STARTING" });
+        // Read before the ingestor runs, so the answer reports what was recorded (STARTING).
+        details = await this.documentDetails(ref, ids);
+        await ingestor.ingest(ref, documents);
+      });
+      return details ?? (await this.documentDetails(ref, ids));
+    });
   }
 
   /**
-   * Direct deletion: records the known documents DELETING and hands them to the ingestor in the
-   * background; unknown ids are reported NOT_FOUND. Idempotent with a client token, as ingestion.
+   * Direct deletion: records the known documents DELETING and has the ingestor queue their
+   * removal, in one transaction; unknown ids are reported NOT_FOUND. Idempotent with a client
+   * token, as ingestion.
    */
   async deleteDocuments(ref: DataSourceRef, documentIds: string[], options: { clientToken?: string } = {}): Promise<DocumentRecord[]> {
     const ingestor = this.requireIngestor();
     const token = options.clientToken === undefined ? undefined : { accountId: ref.accountId, scope: `DeleteKnowledgeBaseDocuments:${ref.dataSourceId}`, token: options.clientToken };
-    let known: string[] = [];
-    const fresh = await this.store.runOnce(token, { ref, documentIds }, async () => {
-      known = (await this.store.getDocuments(ref, documentIds)).map((d) => d.documentId);
-      if (known.length > 0) await this.store.setDocumentStatus(ref, known, { status: "DELETING" });
+    return this.store.db.transaction(async () => {
+      let details: DocumentRecord[] | undefined;
+      await this.store.runOnce(token, { ref, documentIds }, async () => {
+        const known = (await this.store.getDocuments(ref, documentIds)).map((d) => d.documentId);
+        if (known.length === 0) return;
+        await this.store.setDocumentStatus(ref, known, { status: "DELETING" });
+        details = await this.documentDetails(ref, documentIds);
+        await ingestor.remove(ref, known);
+      });
+      return details ?? (await this.documentDetails(ref, documentIds));
     });
-    const details = await this.documentDetails(ref, documentIds);
-    if (fresh && known.length > 0) this.background(ref, known, "deleting documents", () => ingestor.remove(ref, known));
-    return details;
   }
 
   /** The records of these ids in the order given; an unknown id gets a NOT_FOUND record. */
@@ -144,27 +150,9 @@ export class KnowledgeBaseService {
     );
   }
 
-  /** Waits for background direct ingestion to settle (shutdown, before the database closes). */
-  async drain(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
-  }
-
   private requireIngestor(): DocumentIngestor {
     if (!this.ingestor) throw new BasaltError("SERVICE_UNAVAILABLE", "Direct ingestion is not available: this server has no ingestion pipeline configured.");
     return this.ingestor;
-  }
-
-  /** Runs pipeline work after the response; documents it leaves unfinished on failure become FAILED with the reason. */
-  private background(ref: DataSourceRef, documentIds: string[], what: string, work: () => Promise<void>): void {
-    const task: Promise<void> = Promise.resolve()
-      .then(work)
-      .catch(async (error: unknown) => {
-        this.onError(error, what);
-        await this.store.setDocumentStatus(ref, documentIds, { status: "FAILED", statusReason: reasonOf(error), from: UNFINISHED });
-      })
-      .catch((error: unknown) => this.onError(error, `recording the failure of ${what}`))
-      .finally(() => this.pending.delete(task));
-    this.pending.add(task);
   }
 }
 

@@ -325,7 +325,7 @@ describeEachEngine("knowledge-base store", (target) => {
     await assert.rejects(jobs.start({ ...ref, dataSourceId: "ZZZZZZZZZZ" }), /Data source ZZZZZZZZZZ does not exist/);
   });
 
-  it("refuses to delete a syncing knowledge base, calls lifecycle hooks, and marks what a failed ingestor left FAILED", async () => {
+  it("refuses to delete a syncing knowledge base, calls lifecycle hooks, and undoes a direct ingestion its ingestor could not queue", async () => {
     const queue = new JobQueue({ db, pollIntervalMs: 20, onError: (e) => assert.fail(String(e)) });
     queues.push(queue);
     const events: string[] = [];
@@ -346,9 +346,11 @@ describeEachEngine("knowledge-base store", (target) => {
         },
       },
       ingestor: {
-        async ingest(_target, documents: ValidatedDocument[]) {
+        async ingest(target, documents: ValidatedDocument[]) {
           events.push(`ingest ${documents.map((d) => d.documentId).join(",")}`);
-          throw new Error("the embedding model is not loaded");
+          if (events.filter((e) => e.startsWith("ingest")).length === 1) throw new Error("the job queue is not reachable");
+          // Queued work is recorded in the caller's transaction.
+          await store.setDocumentStatus(target, documents.map((d) => d.documentId), { status: "STARTING", ingestionJobId: "JOB0000042" });
         },
         async remove() {},
       },
@@ -359,19 +361,20 @@ describeEachEngine("knowledge-base store", (target) => {
     const { knowledgeBase } = await service.createKnowledgeBase(kbInput("hooked"));
     const { dataSource } = await store.createDataSource(A, knowledgeBase.id, custom);
     const ref: DataSourceRef = { accountId: A, knowledgeBaseId: knowledgeBase.id, dataSourceId: dataSource.id };
-    const records = await service.ingestDocuments(ref, [{ documentId: "doc-1", content: { type: "TEXT", text: "hello" } }], { clientToken: TOKEN });
+    const doc: ValidatedDocument = { documentId: "doc-1", content: { type: "TEXT", text: "hello" } };
+    // The ingestor could not queue the work: the request fails and leaves nothing behind, its client token included.
+    await assert.rejects(service.ingestDocuments(ref, [doc], { clientToken: TOKEN }), /the job queue is not reachable/);
+    assert.deepEqual(await store.getDocuments(ref, ["doc-1"]), []);
+    const records = await service.ingestDocuments(ref, [doc], { clientToken: TOKEN });
     assert.deepEqual(
       records.map((r) => [r.documentId, r.status]),
       [["doc-1", "STARTING"]],
     );
-    await service.drain();
-    const [failed] = await store.getDocuments(ref, ["doc-1"]);
-    assert.equal(failed!.status, "FAILED");
-    assert.equal(failed!.statusReason, "the embedding model is not loaded");
-    // The same token and documents again: nothing is ingested anew.
-    await service.ingestDocuments(ref, [{ documentId: "doc-1", content: { type: "TEXT", text: "hello" } }], { clientToken: TOKEN });
-    await service.drain();
-    assert.equal(events.filter((e) => e.startsWith("ingest")).length, 1);
+    const [queued] = await store.getDocuments(ref, ["doc-1"]);
+    assert.equal(queued!.ingestionJobId, "JOB0000042");
+    // The same token and documents again: nothing is queued anew.
+    await service.ingestDocuments(ref, [doc], { clientToken: TOKEN });
+    assert.equal(events.filter((e) => e.startsWith("ingest")).length, 2);
     await assert.rejects(service.ingestDocuments(ref, [{ documentId: "doc-1", content: { type: "TEXT", text: "changed" } }], { clientToken: TOKEN }), code("CONFLICT"));
 
     await new IngestionJobs({ db, queue }).start(ref); // no handler registered: it stays STARTING

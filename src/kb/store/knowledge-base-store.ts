@@ -272,14 +272,24 @@ export class KnowledgeBaseStore {
 
   /**
    * Sets the status of existing records; with `from`, only of those currently in one of those
-   * statuses. Returns how many changed.
+   * statuses; with `ownedBy`, only of those that job still owns. Returns how many changed.
    */
   setDocumentStatus(
     ref: DataSourceRef,
     documentIds: readonly string[],
-    options: { status: DocumentStatus; statusReason?: string; ingestionJobId?: string; from?: readonly DocumentStatus[] },
+    options: { status: DocumentStatus; statusReason?: string; ingestionJobId?: string; from?: readonly DocumentStatus[]; ownedBy?: string },
   ): Promise<number> {
     return documents.setDocumentStatus(this.db, ref, { ...options, documentIds, now: this.now() });
+  }
+
+  /** Replaces a document's record while job `jobId` still owns it (direct ingestion); returns whether it did. */
+  finishOwnedDocument(ref: DataSourceRef, write: Omit<DocumentWrite, "ingestionJobId">, jobId: string): Promise<boolean> {
+    return documents.finishOwnedDocument(this.db, ref, write, jobId, this.now());
+  }
+
+  /** Deletes the records of these ids that job `jobId` still owns (direct deletion); returns how many went. */
+  deleteOwnedDocuments(ref: DataSourceRef, documentIds: readonly string[], jobId: string): Promise<number> {
+    return documents.deleteOwnedDocuments(this.db, ref, documentIds, jobId);
   }
 
   /** Deletes document records; returns how many went. */

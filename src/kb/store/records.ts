@@ -112,7 +112,10 @@ export interface DocumentRecord {
   status: DocumentStatus;
   statusReason?: string;
   chunkCount: number;
-  /** The ingestion job that last touched the document; undefined for direct ingestion. */
+  /**
+   * The job that last touched the document: a sync, or the direct-ingestion job that owns it
+   * (a later Ingest or Delete of the same id takes it over, and the earlier job leaves it alone).
+   */
   ingestionJobId?: string;
   updatedAt: Date;
 }

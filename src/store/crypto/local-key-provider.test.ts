@@ -1,11 +1,13 @@
-// The local key-file provider: creation and permissions, wrapping with bound context, states
-// and their notifications, and validation that never echoes key material.
+// The local key-file provider: the shared conformance suite (test/conformance/key-provider.ts),
+// plus what only a key file has: creation and permissions, several processes creating it at
+// once, and validation that never echoes key material.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { keyProviderConformance } from "../../../test/conformance/key-provider.ts";
 import { BasaltError } from "../../spec/errors.ts";
 import { LocalKeyProvider } from "./local-key-provider.ts";
 
@@ -51,56 +53,6 @@ describe("LocalKeyProvider", () => {
     assert.equal(ids.size, 1);
   });
 
-  it("wraps and unwraps, bound to the key and the context", async () => {
-    const provider = await LocalKeyProvider.open({ path: join(await tempDir(), "master.key") });
-    const keyId = await provider.primaryKeyId();
-    const other = await provider.createKey();
-    const dataKey = randomBytes(32);
-    const context = { "basalt:account": "111122223333", "basalt:data-key-version": "1" };
-    const wrapped = await provider.wrap(keyId, dataKey, context);
-    assert.equal(wrapped.indexOf(dataKey), -1);
-    assert.deepEqual(await provider.unwrap(keyId, wrapped, { ...context }), dataKey);
-    await assert.rejects(provider.unwrap(keyId, wrapped, { ...context, "basalt:account": "999999999999" }), unavailable);
-    await assert.rejects(provider.unwrap(keyId, wrapped, { "basalt:account": "111122223333" }), unavailable);
-    await assert.rejects(provider.unwrap(other.keyId, wrapped, context), unavailable);
-    await assert.rejects(provider.unwrap("no-such-key", wrapped, context), /does not exist/);
-    await assert.rejects(provider.unwrap(keyId, wrapped.subarray(0, 10), context), /malformed/);
-  });
-
-  it("rotates to a new current version while older versions keep unwrapping", async () => {
-    const provider = await LocalKeyProvider.open({ path: join(await tempDir(), "master.key") });
-    const keyId = await provider.primaryKeyId();
-    const wrappedV1 = await provider.wrap(keyId, Buffer.alloc(32, 7), {});
-    assert.equal((await provider.rotate(keyId)).currentVersion, 2);
-    const wrappedV2 = await provider.wrap(keyId, Buffer.alloc(32, 7), {});
-    assert.equal(wrappedV1.readUInt32BE(1), 1);
-    assert.equal(wrappedV2.readUInt32BE(1), 2);
-    assert.deepEqual(await provider.unwrap(keyId, wrappedV1, {}), Buffer.alloc(32, 7));
-  });
-
-  it("follows KMS state rules and tells watchers about changes", async () => {
-    const provider = await LocalKeyProvider.open({ path: join(await tempDir(), "master.key") });
-    const keyId = await provider.primaryKeyId();
-    const seen: string[] = [];
-    const stop = provider.watch((id, state) => seen.push(`${id === keyId ? "primary" : id}:${state}`));
-    await provider.disableKey(keyId);
-    await assert.rejects(provider.wrap(keyId, randomBytes(32), {}), /disabled/);
-    await assert.rejects(provider.rotate(keyId), unavailable);
-    await provider.enableKey(keyId);
-    await assert.rejects(provider.scheduleKeyDeletion(keyId, 3), /7 to 30 days/);
-    const scheduled = await provider.scheduleKeyDeletion(keyId, 7);
-    assert.ok(scheduled.deletionDate && Date.parse(scheduled.deletionDate) > Date.now());
-    await assert.rejects(provider.enableKey(keyId), /cancel the deletion/);
-    await provider.cancelKeyDeletion(keyId);
-    stop();
-    await provider.enableKey(keyId);
-    assert.deepEqual(seen, ["primary:DISABLED", "primary:ENABLED", "primary:PENDING_DELETION", "primary:DISABLED"]);
-    const second = await provider.createKey();
-    await provider.disableKey(second.keyId);
-    await assert.rejects(provider.setPrimaryKey(second.keyId), /disabled/);
-    assert.deepEqual((await provider.listKeys()).map((k) => [k.keyId === keyId, k.state]), [[true, "ENABLED"], [false, "DISABLED"]]);
-  });
-
   it("rejects invalid key files with the path and problem, never the material", async () => {
     const dir = await tempDir();
     const material = randomBytes(32).toString("base64");
@@ -124,5 +76,20 @@ describe("LocalKeyProvider", () => {
       assert.ok((error as Error).message.includes(path), name);
       assert.ok(!errorText(error).includes(material.slice(0, 20)), `${name}: material leaked into the error`);
     }
+  });
+});
+
+describe("LocalKeyProvider conformance", () => {
+  keyProviderConformance({
+    async open() {
+      const path = join(await tempDir(), "master.key");
+      // No reload interval: every instance reads the file on each use, as the suite expects of "another process".
+      const keys = await LocalKeyProvider.open({ path, reloadIntervalMs: 0 });
+      return {
+        keys,
+        reopen: (options = {}) => LocalKeyProvider.open({ path, reloadIntervalMs: 0, ...options }),
+        close: async () => undefined,
+      };
+    },
   });
 });

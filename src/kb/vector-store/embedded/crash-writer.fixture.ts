@@ -1,8 +1,10 @@
-// A child process for the crash tests: opens an embedded index, writes batches of chunks (each
-// reported on stdout once committed) until it is killed. Usage: crash-writer.fixture.ts DIR
+// A child process for the crash tests: opens an embedded index, encrypted with the keys in
+// KEYDIR, and writes batches of chunks (each reported on stdout once committed) until it is
+// killed. Usage: crash-writer.fixture.ts DIR KEYDIR
 import { pathToFileURL } from "node:url";
 import { seededRandom } from "../../../util/seeded-random.ts";
 import { openEmbeddedIndex } from "./embedded-index.ts";
+import { indexEncryption, testEncryption } from "./index-encryption.fixture.ts";
 import type { StoredChunk } from "../vector-store.ts";
 
 export const CRASH_DIMENSIONS = 16;
@@ -23,7 +25,8 @@ export function crashBatch(b: number): StoredChunk[] {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const index = await openEmbeddedIndex({ dir: process.argv[2]!, dimensions: CRASH_DIMENSIONS });
+  const { encryption } = await testEncryption(process.argv[3]!);
+  const index = await openEmbeddedIndex({ dir: process.argv[2]!, dimensions: CRASH_DIMENSIONS, encryption: indexEncryption(encryption) });
   for (let b = 0; ; b++) {
     await index.upsert(crashBatch(b));
     // Batch 3 replaces batch 1's chunks wholesale; batch 5 deletes batch 2's document.

@@ -1,5 +1,6 @@
 // The embedded vector store: the shared conformance suite, plus what only it promises —
-// crash recovery of its graph file, persistence, and recall against exact search.
+// crash recovery of its graph file, persistence, and recall against exact search. Indexes are
+// encrypted, as the server opens them; index-encryption.test.ts covers the encryption itself.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -13,7 +14,8 @@ import { BasaltError } from "../../../spec/errors.ts";
 import { matchesFilter, parseMetadataFilter } from "../filter.ts";
 import type { StoredChunk, VectorIndex } from "../vector-store.ts";
 import { CRASH_BATCH, CRASH_DIMENSIONS, crashBatch } from "./crash-writer.fixture.ts";
-import { openEmbeddedIndex, type EmbeddedIndex } from "./embedded-index.ts";
+import { openEmbeddedIndex, type EmbeddedIndex, type EmbeddedIndexOptions } from "./embedded-index.ts";
+import { indexEncryption, testEncryption } from "./index-encryption.fixture.ts";
 
 const roots: string[] = [];
 after(async () => {
@@ -26,19 +28,28 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
+const keyDir = await tempDir();
+const { encryption } = await testEncryption(keyDir);
+after(() => encryption.close());
+
+/** Opens an encrypted index, as the server does. */
+function openIndex(options: Omit<EmbeddedIndexOptions, "encryption">): Promise<EmbeddedIndex> {
+  return openEmbeddedIndex({ ...options, encryption: indexEncryption(encryption) });
+}
+
 const dirs = new WeakMap<VectorIndex, { dir: string; dimensions: number }>();
 
 describe("embedded vector index", () => {
   vectorStoreConformance({
     open: async (dimensions) => {
       const dir = join(await tempDir(), "index");
-      const index = await openEmbeddedIndex({ dir, dimensions });
+      const index = await openIndex({ dir, dimensions });
       dirs.set(index, { dir, dimensions });
       return index;
     },
     reopen: async (closed) => {
       const where = dirs.get(closed)!;
-      const index: EmbeddedIndex = await openEmbeddedIndex(where);
+      const index: EmbeddedIndex = await openIndex(where);
       dirs.set(index, where);
       return index;
     },
@@ -97,7 +108,7 @@ async function assertSelfRetrieval(index: VectorIndex, chunks: readonly StoredCh
 describe("embedded vector index: recall, recovery and ownership", () => {
   it("finds the exact top 10 at least 95% of the time on a few thousand vectors", async () => {
     const vectors = clustered(4000, 48, 21);
-    const index = await openEmbeddedIndex({ dir: join(await tempDir(), "recall"), dimensions: 48 });
+    const index = await openIndex({ dir: join(await tempDir(), "recall"), dimensions: 48 });
     try {
       const chunks = chunksOf(vectors);
       for (let i = 0; i < chunks.length; i += 1000) await index.upsert(chunks.slice(i, i + 1000));
@@ -132,21 +143,21 @@ describe("embedded vector index: recall, recovery and ownership", () => {
   it("loads its saved graph on reopen and rebuilds it when the file is missing or corrupt", async () => {
     const dir = join(await tempDir(), "files");
     const chunks = chunksOf(clustered(600, 16, 31));
-    let index = await openEmbeddedIndex({ dir, dimensions: 16 });
+    let index = await openIndex({ dir, dimensions: 16 });
     assert.equal(index.graphOrigin, "new");
     await index.upsert(chunks);
     await index.deleteDocuments(["doc-7"]);
     const live = chunks.filter((c) => c.documentId !== "doc-7");
     await index.close();
     assert.equal((await graphFiles(dir)).length, 1, "close saves one graph file");
-    index = await openEmbeddedIndex({ dir, dimensions: 16 });
+    index = await openIndex({ dir, dimensions: 16 });
     assert.equal(index.graphOrigin, "loaded");
     await assertSelfRetrieval(index, live.slice(0, 50));
     await index.close();
 
     const [file] = await graphFiles(dir);
     await writeFile(join(dir, file!), (await readFile(join(dir, file!))).subarray(0, 5000));
-    index = await openEmbeddedIndex({ dir, dimensions: 16 });
+    index = await openIndex({ dir, dimensions: 16 });
     assert.equal(index.graphOrigin, "rebuilt", "a truncated file is not trusted");
     assert.equal(await index.count(), live.length);
     await assertSelfRetrieval(index, live);
@@ -154,7 +165,7 @@ describe("embedded vector index: recall, recovery and ownership", () => {
     await index.close();
 
     for (const f of await graphFiles(dir)) await rm(join(dir, f));
-    index = await openEmbeddedIndex({ dir, dimensions: 16 });
+    index = await openIndex({ dir, dimensions: 16 });
     assert.equal(index.graphOrigin, "rebuilt", "a missing file is rebuilt from SQLite");
     assert.equal((await index.search({ mode: "SEMANTIC", vector: live[0]!.vector, k: 1000 })).length, live.length, "no deleted chunk comes back, none is missing");
     await index.close();
@@ -165,7 +176,7 @@ describe("embedded vector index: recall, recovery and ownership", () => {
     const dir = join(await tempDir(), "stale");
     const first = chunksOf(clustered(300, 16, 41), "first");
     const second = chunksOf(clustered(300, 16, 42), "second");
-    let index = await openEmbeddedIndex({ dir, dimensions: 16 });
+    let index = await openIndex({ dir, dimensions: 16 });
     await index.upsert(first);
     await index.flush();
     const [old] = await graphFiles(dir);
@@ -178,7 +189,7 @@ describe("embedded vector index: recall, recovery and ownership", () => {
     // The old file back in place, as if the last save had not happened: its deletes were purged.
     for (const f of await graphFiles(dir)) await rm(join(dir, f));
     await writeFile(join(dir, old!), oldBytes);
-    index = await openEmbeddedIndex({ dir, dimensions: 16 });
+    index = await openIndex({ dir, dimensions: 16 });
     assert.equal(index.graphOrigin, "rebuilt");
     assert.equal((await index.search({ mode: "SEMANTIC", vector: live[0]!.vector, k: 1000 })).length, live.length);
     await assertSelfRetrieval(index, live.slice(0, 100));
@@ -187,7 +198,7 @@ describe("embedded vector index: recall, recovery and ownership", () => {
 
   it("recovers from kill -9 mid-ingestion: every committed chunk once, nothing deleted comes back", async () => {
     const dir = join(await tempDir(), "crash");
-    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./crash-writer.fixture.ts", import.meta.url)), dir], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./crash-writer.fixture.ts", import.meta.url)), dir, keyDir], { stdio: ["ignore", "pipe", "inherit"] });
     let committed = -1;
     let conflict: unknown;
     await new Promise<void>((resolvePromise, reject) => {
@@ -203,7 +214,7 @@ describe("embedded vector index: recall, recovery and ownership", () => {
         if (committed >= 8 && !probing) {
           probing = true;
           // While the writer lives, another process cannot open the index.
-          openEmbeddedIndex({ dir, dimensions: CRASH_DIMENSIONS }).then(
+          openIndex({ dir, dimensions: CRASH_DIMENSIONS }).then(
             (index) => index.close().then(() => child.kill("SIGKILL")),
             (error: unknown) => {
               conflict = error;
@@ -214,7 +225,7 @@ describe("embedded vector index: recall, recovery and ownership", () => {
       });
     });
     assert.ok(conflict instanceof BasaltError && conflict.code === "CONFLICT", `a second process is refused, got ${String(conflict)}`);
-    const index = await openEmbeddedIndex({ dir, dimensions: CRASH_DIMENSIONS });
+    const index = await openIndex({ dir, dimensions: CRASH_DIMENSIONS });
     try {
       assert.ok(index.graphOrigin === "replayed", `the graph saved after batch 4 is replayed, got ${index.graphOrigin}`);
       const count = await index.count();
@@ -242,12 +253,12 @@ describe("embedded vector index: recall, recovery and ownership", () => {
     const dir = join(await tempDir(), "handles");
     const openFds = async (): Promise<number> => (await readdir("/proc/self/fd")).length;
     const before = await openFds();
-    const index = await openEmbeddedIndex({ dir, dimensions: 8 });
+    const index = await openIndex({ dir, dimensions: 8 });
     await index.upsert(chunksOf(clustered(50, 8, 51)));
     assert.ok((await openFds()) > before, "the database is open");
     await index.close();
     assert.equal(await openFds(), before);
-    const again = await openEmbeddedIndex({ dir, dimensions: 8 });
+    const again = await openIndex({ dir, dimensions: 8 });
     assert.equal(again.graphOrigin, "loaded");
     await again.drop();
     assert.equal(await openFds(), before);
@@ -255,11 +266,11 @@ describe("embedded vector index: recall, recovery and ownership", () => {
 
   it("refuses a second handle in one process and a reopen with other dimensions", async () => {
     const dir = join(await tempDir(), "owner");
-    const index = await openEmbeddedIndex({ dir, dimensions: 8 });
-    await assert.rejects(openEmbeddedIndex({ dir, dimensions: 8 }), { code: "CONFLICT" });
+    const index = await openIndex({ dir, dimensions: 8 });
+    await assert.rejects(openIndex({ dir, dimensions: 8 }), { code: "CONFLICT" });
     await index.close();
-    await assert.rejects(openEmbeddedIndex({ dir, dimensions: 9 }), (error: unknown) => error instanceof BasaltError && error.code === "VALIDATION" && /8-dimension/.test(error.message));
-    const again = await openEmbeddedIndex({ dir, dimensions: 8 });
+    await assert.rejects(openIndex({ dir, dimensions: 9 }), (error: unknown) => error instanceof BasaltError && error.code === "VALIDATION" && /8-dimension/.test(error.message));
+    const again = await openIndex({ dir, dimensions: 8 });
     await assert.rejects(index.count(), /closed/, "the closed handle stays closed");
     assert.equal(await again.count(), 0);
     await again.drop();

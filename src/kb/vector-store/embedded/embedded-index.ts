@@ -9,8 +9,9 @@ import { Mutex } from "../../../store/db/mutex.ts";
 import { fuseHybrid } from "../fusion.ts";
 import type { Metadata, MetadataFilter } from "../filter.ts";
 import type { SearchHit, SearchQuery, StoredChunk, VectorIndex } from "../vector-store.ts";
-import { openChunkTable, type ChunkTable, type WriteResult } from "./chunk-table.ts";
+import { chunkFileState, openChunkTable, type ChunkTable, type WriteResult } from "./chunk-table.ts";
 import { HnswGraph, type GraphOrigin } from "./hnsw-graph.ts";
+import { IndexKey, isKeyUnavailable, type IndexEncryption } from "./index-encryption.ts";
 import { ftsMatchExpression, lexicalScore, type FtsTokenizer } from "./lexical-query.ts";
 import { MetadataCatalog, type FilterSelection } from "./metadata-catalog.ts";
 import { checkChunks, checkDocumentIds, checkQuery } from "./validate.ts";
@@ -25,6 +26,13 @@ export interface EmbeddedIndexOptions {
   hnsw?: { m?: number; efConstruction?: number; efSearch?: number };
   /** FTS5 tokenizer of a new index (default `porter`; see decision 0016). */
   tokenizer?: FtsTokenizer;
+  /**
+   * Encrypts the index at rest under the account's envelope keys (decision 0025), and fails every
+   * use closed while the key is unusable. Optional only so the store's mechanics can be tested
+   * and benchmarked alone: the server always passes it. An index in the clear is encrypted on
+   * its first open with this set.
+   */
+  encryption?: IndexEncryption;
 }
 
 /** Graph defaults (hnswlib's usual M and efConstruction; efSearch chosen in decision 0016). */
@@ -69,14 +77,26 @@ export async function openEmbeddedIndex(options: EmbeddedIndexOptions): Promise<
   try {
     // Chunks hold document text: owner-only, as the metadata store's files are.
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    table = openChunkTable(join(dir, "chunks.sqlite"), { dimensions, m, efConstruction, tokenizer: options.tokenizer ?? "porter" });
+    const path = join(dir, "chunks.sqlite");
+    let indexKey: IndexKey | undefined;
+    let key: Buffer | undefined;
+    if (options.encryption) {
+      // A key is made only for a new index or one still in the clear; an encrypted file without one stays unreadable.
+      ({ indexKey, key } = await IndexKey.open({ dir, encryption: options.encryption, create: chunkFileState(path) !== "encrypted" }));
+    }
+    try {
+      table = openChunkTable(path, { dimensions, m, efConstruction, tokenizer: options.tokenizer ?? "porter" }, { key });
+    } finally {
+      key?.fill(0);
+    }
     const catalog = new MetadataCatalog();
     const metadata = new Map(table.metadataRows().map((row) => [row.id, row.json]));
     for (const row of table.labelRows()) catalog.add(row.label, row.meta_id, () => JSON.parse(metadata.get(row.meta_id) ?? "{}") as Metadata);
-    const graph = await HnswGraph.open(dir, { dimensions, m: table.settings.m, efConstruction: table.settings.efConstruction }, table);
-    const index = new EmbeddedIndex({ dir, table, catalog, graph, efSearch });
-    // A replayed or rebuilt graph is saved at once, so the next open is a plain load.
-    if (graph.origin === "replayed" || graph.origin === "rebuilt") await index.flush();
+    const graph = await HnswGraph.open(dir, { dimensions, m: table.settings.m, efConstruction: table.settings.efConstruction }, table, indexKey);
+    const index = new EmbeddedIndex({ dir, table, catalog, graph, efSearch, indexKey });
+    // A replayed or rebuilt graph is saved at once, so the next open is a plain load; so is one
+    // found in the clear in an encrypted index, so that it is in the clear no longer.
+    if (graph.origin === "replayed" || graph.origin === "rebuilt" || graph.mustSave) await index.flush();
     return index;
   } catch (error) {
     table?.close();
@@ -91,6 +111,7 @@ interface Parts {
   catalog: MetadataCatalog;
   graph: HnswGraph;
   efSearch: number;
+  indexKey: IndexKey | undefined;
 }
 
 interface Ranked {
@@ -108,6 +129,7 @@ export class EmbeddedIndex implements VectorIndex {
   readonly #dir: string;
   readonly #table: ChunkTable;
   readonly #catalog: MetadataCatalog;
+  readonly #indexKey: IndexKey | undefined;
   #graph: HnswGraph;
   readonly #writes = new Mutex();
   #closed = false;
@@ -120,6 +142,7 @@ export class EmbeddedIndex implements VectorIndex {
     this.#table = parts.table;
     this.#catalog = parts.catalog;
     this.#graph = parts.graph;
+    this.#indexKey = parts.indexKey;
     this.efSearch = parts.efSearch;
     this.dimensions = parts.table.settings.dimensions;
   }
@@ -143,18 +166,18 @@ export class EmbeddedIndex implements VectorIndex {
   }
 
   async chunkIds(documentId: string): Promise<string[]> {
-    this.#assertOpen();
+    await this.#assertUsable();
     return this.#table.chunkIds(documentId);
   }
 
   async count(): Promise<number> {
-    this.#assertOpen();
+    await this.#assertUsable();
     return this.#catalog.size;
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
-    this.#assertOpen();
     checkQuery(query, this.dimensions);
+    await this.#assertUsable();
     const selection = query.filter ? this.#select(query.filter) : undefined;
     if (this.#catalog.size === 0 || selection?.count === 0) return [];
     let ranked: Ranked[];
@@ -184,10 +207,17 @@ export class EmbeddedIndex implements VectorIndex {
   async close(): Promise<void> {
     await this.#writes.run(async () => {
       if (this.#closed) return;
-      await this.#save();
-      this.#table.close();
-      this.#closed = true;
-      openDirs.delete(this.#dir);
+      try {
+        await this.#save();
+      } catch (error) {
+        // A graph that cannot be sealed now (its key was disabled) is replayed or rebuilt from
+        // SQLite at the next open, as after a crash; the handle closes either way.
+        if (!isKeyUnavailable(error)) throw error;
+      } finally {
+        this.#table.close();
+        this.#closed = true;
+        openDirs.delete(this.#dir);
+      }
     });
   }
 
@@ -223,10 +253,18 @@ export class EmbeddedIndex implements VectorIndex {
     if (this.#closed) throw new BasaltError("INTERNAL", `The vector index at ${this.#dir} is closed.`);
   }
 
+  /** Open, and for an encrypted index, its key usable right now: KEY_UNAVAILABLE otherwise (fail closed). */
+  async #assertUsable(): Promise<void> {
+    this.#assertOpen();
+    await this.#indexKey?.check();
+    // The check awaited: a close may have happened meanwhile.
+    this.#assertOpen();
+  }
+
   /** Commits a write to SQLite, then mirrors it in memory; saves the graph when enough changed. */
   async #write(commit: () => WriteResult): Promise<WriteResult> {
     return this.#writes.run(async () => {
-      this.#assertOpen();
+      await this.#assertUsable();
       const result = commit();
       this.#selections.clear();
       for (const row of result.removed) this.#catalog.remove(row.label);
@@ -236,16 +274,22 @@ export class EmbeddedIndex implements VectorIndex {
         this.#graph.add(result.added);
       } catch {
         // The commit stands; a graph that failed to follow it is rebuilt from SQLite.
-        this.#graph = await HnswGraph.open(this.#dir, this.#graph.parameters, this.#table);
+        this.#graph = await HnswGraph.open(this.#dir, this.#graph.parameters, this.#table, this.#indexKey);
       }
       const sinceSave = performance.now() - this.#lastSave;
-      if (this.#graph.unsaved >= SAVE_MIN_CHANGES && sinceSave >= Math.max(SAVE_INTERVAL_MS, 20 * this.#lastSaveMs)) await this.#save();
+      if (this.#graph.unsaved >= SAVE_MIN_CHANGES && sinceSave >= Math.max(SAVE_INTERVAL_MS, 20 * this.#lastSaveMs)) {
+        // The write is committed whatever happens to this save. If its key was disabled since the
+        // check above, the graph stays unsaved (as after a crash) and the next use fails closed.
+        await this.#save().catch((error: unknown) => {
+          if (!isKeyUnavailable(error)) throw error;
+        });
+      }
       return result;
     });
   }
 
   async #save(): Promise<void> {
-    if (this.#closed || (this.#graph.unsaved === 0 && this.#graph.savedGeneration === this.#table.generation)) return;
+    if (this.#closed || (this.#graph.unsaved === 0 && this.#graph.savedGeneration === this.#table.generation && !this.#graph.mustSave)) return;
     const generation = this.#table.generation;
     const started = performance.now();
     await this.#graph.save(this.#table.uid, generation, this.#table.maxLabel());

@@ -1,18 +1,25 @@
 // The embedded store's ANN index: hnswlib's HierarchicalNSW (C++, cosine space) kept in memory
-// and saved next to the SQLite file as `hnsw-<uid>-g<generation>-l<maxLabel>.bin`. The name says which
-// committed write the file reflects (and which database: `<uid>` is random per SQLite file), so on open the writes after it are replayed from SQLite
-// (new labels above maxLabel, tombstones after the generation) and a missing, stale or corrupt
-// file never gives wrong answers: at worst the graph is rebuilt from SQLite.
+// and saved next to the SQLite file as `hnsw-<uid>-g<generation>-l<maxLabel>.bin`, or `.enc` when
+// the index is encrypted (the graph holds every vector, and embeddings can be inverted to text).
+// The name says which committed write the file reflects (and which database: `<uid>` is random
+// per SQLite file), so on open the writes after it are replayed from SQLite (new labels above
+// maxLabel, tombstones after the generation) and a missing, stale or corrupt file never gives
+// wrong answers: at worst the graph is rebuilt from SQLite.
+import { createReadStream, createWriteStream } from "node:fs";
 import { chmod, open, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
 import hnswlib from "hnswlib-node";
 import type { ChunkTable } from "./chunk-table.ts";
+import { isKeyUnavailable } from "./index-encryption.ts";
+import { withScratchFile } from "./scratch-file.ts";
 import { blobToVector } from "./vector-math.ts";
 
 const { HierarchicalNSW } = hnswlib;
 type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
-const FILE_PATTERN = /^hnsw-([0-9a-f]+)-g(\d+)-l(\d+)\.bin$/;
+const FILE_PATTERN = /^hnsw-([0-9a-f]+)-g(\d+)-l(\d+)\.(bin|enc)$/;
 /** Fixed, so a rebuild over the same rows gives the same graph. */
 const RANDOM_SEED = 100;
 const MIN_CAPACITY = 1024;
@@ -22,6 +29,13 @@ export interface GraphParameters {
   dimensions: number;
   m: number;
   efConstruction: number;
+}
+
+/** Seals the graph files of an encrypted index (its IndexKey), each bound to its file name. */
+export interface GraphSealer {
+  seal(name: string, plaintext: AsyncIterable<Buffer>): Promise<Readable>;
+  /** Rejects with KEY_UNAVAILABLE when the key cannot be used; altered bytes error in the stream. */
+  open(name: string, sealed: AsyncIterable<Buffer>): Promise<Readable>;
 }
 
 /** How an open found the graph, for logs and tests. */
@@ -41,10 +55,13 @@ export class HnswGraph {
   #live: number;
   #savedGeneration: number;
   #unsaved = 0;
+  /** Loaded from a file in the clear while the index is encrypted (one written before encryption): save it sealed now. */
+  #plaintextOnDisk = false;
 
   private constructor(
     private readonly dir: string,
     readonly parameters: GraphParameters,
+    private readonly sealer: GraphSealer | undefined,
     index: Hnsw,
     live: number,
     savedGeneration: number,
@@ -59,9 +76,11 @@ export class HnswGraph {
   /**
    * Loads the newest saved graph and replays the writes committed after it, or rebuilds the
    * graph from SQLite when there is no usable file. Returns with the graph matching `table`.
+   * With a `sealer`, graph files are sealed; a key that cannot be used rejects (fail closed)
+   * rather than rebuilding.
    */
-  static async open(dir: string, parameters: GraphParameters, table: ChunkTable): Promise<HnswGraph> {
-    const files = await savedFiles(dir, table.uid);
+  static async open(dir: string, parameters: GraphParameters, table: ChunkTable, sealer?: GraphSealer): Promise<HnswGraph> {
+    const files = await savedFiles(dir, table.uid, sealer !== undefined);
     // A file newer than the database (restored from a backup, say) cannot be trusted, nor one
     // older than the tombstones still kept (its deletes could not be replayed).
     const purgedThrough = table.purgedThrough;
@@ -70,23 +89,27 @@ export class HnswGraph {
     if (usable) {
       const index = new HierarchicalNSW("cosine", parameters.dimensions);
       try {
-        await index.readIndex(join(dir, usable.name), true);
-      } catch {
-        // A corrupt or truncated file (hnswlib checks the layout against the file size).
-        return HnswGraph.#rebuild(dir, parameters, table, live);
+        if (usable.sealed) await readSealed(index, dir, usable.name, sealer!);
+        else await index.readIndex(join(dir, usable.name), true);
+      } catch (error) {
+        if (isKeyUnavailable(error)) throw error;
+        // A corrupt or truncated file (hnswlib checks the layout against the file size; a sealed
+        // file's segments must authenticate).
+        return HnswGraph.#rebuild(dir, parameters, table, live, sealer);
       }
-      const graph = new HnswGraph(dir, parameters, index, live, usable.generation, "loaded");
+      const graph = new HnswGraph(dir, parameters, sealer, index, live, usable.generation, "loaded");
+      graph.#plaintextOnDisk = sealer !== undefined && !usable.sealed;
       if (graph.#replay(table, usable.generation, usable.maxLabel) > 0) graph.origin = "replayed";
       return graph;
     }
-    if (live === 0) return new HnswGraph(dir, parameters, newIndex(parameters, MIN_CAPACITY), 0, -1, "new");
-    return HnswGraph.#rebuild(dir, parameters, table, live);
+    if (live === 0) return new HnswGraph(dir, parameters, sealer, newIndex(parameters, MIN_CAPACITY), 0, -1, "new");
+    return HnswGraph.#rebuild(dir, parameters, table, live, sealer);
   }
 
-  static #rebuild(dir: string, parameters: GraphParameters, table: ChunkTable, live: number): HnswGraph {
+  static #rebuild(dir: string, parameters: GraphParameters, table: ChunkTable, live: number, sealer: GraphSealer | undefined): HnswGraph {
     const index = newIndex(parameters, Math.max(MIN_CAPACITY, Math.ceil(live * 1.1)));
     for (const row of table.vectors()) index.addPoint(Array.from(blobToVector(row.vector)), row.label);
-    const graph = new HnswGraph(dir, parameters, index, live, -1, "rebuilt");
+    const graph = new HnswGraph(dir, parameters, sealer, index, live, -1, "rebuilt");
     graph.#unsaved = live;
     return graph;
   }
@@ -127,6 +150,11 @@ export class HnswGraph {
   /** Changes since the graph was last saved (or built). */
   get unsaved(): number {
     return this.#unsaved;
+  }
+
+  /** Whether the graph must be saved although nothing changed: its file is in the clear in an encrypted index. */
+  get mustSave(): boolean {
+    return this.#plaintextOnDisk;
   }
 
   /** The generation of the last save; -1 before the first. */
@@ -171,12 +199,23 @@ export class HnswGraph {
 
   /**
    * Saves the graph as the state after write `generation` (with labels up to `maxLabel`):
-   * written to a temporary file, fsynced, renamed into place, then older files are removed.
+   * written (sealed, for an encrypted index) to a temporary file, fsynced, renamed into place,
+   * then older files are removed.
    */
   async save(uid: string, generation: number, maxLabel: number): Promise<void> {
-    const name = `hnsw-${uid}-g${generation}-l${maxLabel}.bin`;
+    const name = `hnsw-${uid}-g${generation}-l${maxLabel}.${this.sealer ? "enc" : "bin"}`;
     const temporary = join(this.dir, `${name}.tmp`);
-    await this.#index.writeIndex(temporary);
+    if (this.sealer) {
+      const sealer = this.sealer;
+      // The plaintext exists only in the nameless scratch file, and only during the save.
+      await withScratchFile(this.dir, async (path) => {
+        await this.#index.writeIndex(path);
+        const sealed = await sealer.seal(name, createReadStream(path));
+        await pipeline(sealed, createWriteStream(temporary, { mode: 0o600 }));
+      });
+    } else {
+      await this.#index.writeIndex(temporary);
+    }
     await chmod(temporary, 0o600);
     await fsync(temporary);
     await rename(temporary, join(this.dir, name));
@@ -186,7 +225,17 @@ export class HnswGraph {
     }
     this.#savedGeneration = generation;
     this.#unsaved = 0;
+    this.#plaintextOnDisk = false;
   }
+}
+
+/** Opens a sealed graph file into `index`, through a scratch file (hnswlib reads only by path). */
+async function readSealed(index: Hnsw, dir: string, name: string, sealer: GraphSealer): Promise<void> {
+  await withScratchFile(dir, async (path) => {
+    const plaintext = await sealer.open(name, createReadStream(join(dir, name)));
+    await pipeline(plaintext, createWriteStream(path));
+    await index.readIndex(path, true);
+  });
 }
 
 function newIndex(parameters: GraphParameters, capacity: number): Hnsw {
@@ -195,15 +244,21 @@ function newIndex(parameters: GraphParameters, capacity: number): Hnsw {
   return index;
 }
 
-/** Saved graph files, newest first; leftovers of interrupted saves are removed. */
-async function savedFiles(dir: string, uid: string): Promise<Array<{ name: string; generation: number; maxLabel: number }>> {
+/**
+ * Saved graph files, newest first; leftovers of interrupted saves are removed. An encrypted index
+ * reads sealed files and, once, a file in the clear written before it was encrypted; an index
+ * in the clear reads only files in the clear.
+ */
+async function savedFiles(dir: string, uid: string, sealed: boolean): Promise<Array<{ name: string; generation: number; maxLabel: number; sealed: boolean }>> {
   const out = [];
   for (const name of await readdir(dir)) {
     const match = FILE_PATTERN.exec(name);
-    if (match && match[1] === uid) out.push({ name, generation: Number(match[2]), maxLabel: Number(match[3]) });
+    const isSealed = match?.[4] === "enc";
+    if (match && match[1] === uid && (sealed || !isSealed)) out.push({ name, generation: Number(match[2]), maxLabel: Number(match[3]), sealed: isSealed });
     else if (match || (name.startsWith("hnsw-") && name.endsWith(".tmp"))) await rm(join(dir, name), { force: true });
   }
-  return out.sort((a, b) => b.generation - a.generation);
+  // Newest first; of two files for one generation (a crash while re-saving in the clear one sealed), the sealed one.
+  return out.sort((a, b) => b.generation - a.generation || Number(b.sealed) - Number(a.sealed));
 }
 
 async function fsync(path: string): Promise<void> {
