@@ -56,7 +56,7 @@ export function chatCompletionsHandler(deps: ApiDeps) {
       maxTokens: request.maxTokens,
       stream: parsed.stream,
       countInput: () => language.countTokens(sent),
-      inputBody: () => body,
+      inputBody: body,
     });
 
     if (!parsed.stream) {

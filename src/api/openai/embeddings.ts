@@ -19,7 +19,7 @@ export function embeddingsHandler(deps: ApiDeps) {
     reportWarnings(ctx, parsed.warnings, headers);
     parsed.request.signal = ctx.signal;
     const countInput = embeddingInputCounter(model.embedding, parsed.request.texts);
-    const call = await beginModelCall(deps, ctx, { operation: "/v1/embeddings", entry: model.entry, embedding: true, countInput, inputBody: () => body });
+    const call = await beginModelCall(deps, ctx, { operation: "/v1/embeddings", entry: model.entry, embedding: true, countInput, inputBody: body });
     const result = await call.guard(model.embedding.embed(parsed.request));
     reportWarnings(ctx, result.warnings);
     ctx.logFields.inputTokens = result.usage.inputTokens;

@@ -39,7 +39,7 @@ export interface ModelCallStart {
   /** Counts the input tokens; called only when a token quota or a budget needs the count. */
   countInput(): Promise<number>;
   /** The request body as JSON, for invocation logs that include content. */
-  inputBody?(): unknown;
+  inputBody?: unknown;
 }
 
 /** One guarded model call. Each way of ending it is idempotent, and only the first counts. */
@@ -302,7 +302,7 @@ class GuardedCall implements ModelCall {
         modelId: start.entry.id,
         identityArn: ctx.principal.arn,
         timestamp: new Date(this.startedAt),
-        inputBody: content ? start.inputBody?.() : undefined,
+        inputBody: content ? start.inputBody : undefined,
         inputTokenCount: record.inputTokens,
         outputBody: content ? ending.output : undefined,
         ...(record.errorName ? { errorCode: record.errorName } : { outputTokenCount: record.outputTokens }),
