@@ -6,7 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3-multiple-ciphers";
 import hnswlib from "hnswlib-node";
+import { embeddedIndexEncryption } from "../../src/kb/ingestion/indexes.ts";
 import { openEmbeddedIndex, type EmbeddedIndex } from "../../src/kb/vector-store/embedded/embedded-index.ts";
+import { EnvelopeEncryption } from "../../src/store/crypto/envelope-encryption.ts";
+import { FileWrappedKeyStore } from "../../src/store/crypto/file-wrapped-key-store.ts";
+import { LocalKeyProvider } from "../../src/store/crypto/local-key-provider.ts";
 import { blobToVector } from "../../src/kb/vector-store/embedded/vector-math.ts";
 import type { StoredChunk } from "../../src/kb/vector-store/vector-store.ts";
 import { TsHnsw } from "./vector-ts-hnsw.ts";
@@ -52,13 +56,23 @@ export const rawHnswlib: Engine = {
   },
 };
 
-/** Basalt's embedded index (SQLite + FTS5 + hnswlib graph), built through upsert in batches of 1,000 chunks. */
+/**
+ * Basalt's embedded index (SQLite + FTS5 + hnswlib graph), built through upsert in batches of
+ * 1,000 chunks, encrypted at rest as the server opens it (decision 0025; a local master key).
+ */
 export const basaltEmbedded: Engine = {
   name: "Basalt embedded",
   async build({ data, dimensions, m, efConstruction, progress, dir: parent }) {
     const n = data.length / dimensions;
     const dir = mkdtempSync(join(parent ?? tmpdir(), "basalt-vector-bench-"));
-    const index: EmbeddedIndex = await openEmbeddedIndex({ dir: join(dir, "index"), dimensions, hnsw: { m, efConstruction } });
+    const keys = await LocalKeyProvider.open({ path: join(dir, "master.key") });
+    const encryption = new EnvelopeEncryption({ keys, store: new FileWrappedKeyStore(join(dir, "keys")) });
+    const index: EmbeddedIndex = await openEmbeddedIndex({
+      dir: join(dir, "index"),
+      dimensions,
+      hnsw: { m, efConstruction },
+      encryption: embeddedIndexEncryption(encryption, "111122223333", "BENCHKB001"),
+    });
     const batch = 1_000;
     for (let start = 0; start < n; start += batch) {
       const chunks: StoredChunk[] = [];

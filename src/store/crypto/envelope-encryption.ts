@@ -93,6 +93,16 @@ export class EnvelopeEncryption {
     return openBuffer(cipher, bytes.subarray(parsed.bytes.length), parsed.header.segmentBytes);
   }
 
+  /**
+   * Throws KEY_UNAVAILABLE unless the keys that `ciphertext` needs can be used right now (its
+   * data key, and the master key wrapping it), without decrypting anything. For a store that
+   * keeps content it already decrypted (an open index's key) and must still fail closed.
+   */
+  async assertReadable(accountId: string, ciphertext: Uint8Array): Promise<void> {
+    const bytes = Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.byteLength);
+    await this.keyFor(accountId, parseHeader(bytes, true)!.header);
+  }
+
   /** Encrypts a stream; key problems reject here, before the first byte. */
   async encryptStream(accountId: string, source: AsyncIterable<StreamChunk>, context: string): Promise<Readable> {
     const { cipher, headerBytes } = await this.sealer(accountId, context);

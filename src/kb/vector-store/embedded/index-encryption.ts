@@ -1,9 +1,9 @@
 // Encryption at rest of one embedded index (decision 0025). The SQLite file is encrypted whole by
 // SQLite3MultipleCiphers under a random 256-bit key of the index's own, which is stored beside it
 // in `index.key` only as envelope ciphertext (the account's data key, bound to the index). The
-// graph file is sealed by the envelope layer directly. Every use of an open index first unseals
-// the key again, a cached data key plus the master key's state, so a master key disabled while
-// the index is open fails it closed at once, not at its next open.
+// graph file is sealed by the envelope layer directly. Every use of an open index first checks
+// its keys again (the cached data key and the master key's state), so a master key disabled
+// while the index is open fails it closed at once, not at its next open.
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -81,7 +81,8 @@ export class IndexKey {
 
   /** Throws KEY_UNAVAILABLE unless the account's key for this index can be used right now. */
   async check(): Promise<void> {
-    (await this.options.encryption.decrypt(this.options.accountId, this.sealed, keyContext(this.options))).fill(0);
+    // The key itself was authenticated at open; each use only asks whether its keys still may be used.
+    await this.options.encryption.assertReadable(this.options.accountId, this.sealed);
   }
 
   /** Seals a graph file's bytes, bound to its file name (so a file renamed to another generation does not open). */
