@@ -2,6 +2,7 @@
 // in front of the same local OpenAI-compatible upstream, each in its own process.
 // Measures added latency at 1 in flight, maximum requests/s with p99 ≤ 20 ms, added
 // time-to-first-token, and concurrent streams (64 chunks, 20 ms apart) held without stalls.
+// A bare node:http + undici proxy (bench/lib/bare-proxy.ts) is measured at 1 in flight too, as the floor.
 // Usage: npm run bench [-- --quick]. Prints a table and writes bench/results/gateway.json.
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
@@ -20,7 +21,7 @@ interface Target {
   headers: Record<string, string>;
 }
 
-async function startAll(): Promise<{ upstream: Served; basalt: Served; portkey: Served; targets: Target[] }> {
+async function startAll(): Promise<{ upstream: Served; basalt: Served; portkey: Served; bare: Served; targets: Target[] }> {
   const upPort = await freePort();
   const upstream = await spawnServer({ command: process.execPath, args: ["--import", "tsx", "bench/lib/upstream.ts", String(upPort)], port: upPort, readyPath: "/" });
   const upstreamV1 = `${upstream.url}/v1`;
@@ -47,13 +48,15 @@ async function startAll(): Promise<{ upstream: Served; basalt: Served; portkey: 
     port: portkeyPort,
     readyPath: "/",
   });
+  const barePort = await freePort();
+  const bare = await spawnServer({ command: process.execPath, args: ["--import", "tsx", "bench/lib/bare-proxy.ts", String(barePort), upstream.url], port: barePort, readyPath: "/" });
   const json = { "content-type": "application/json", authorization: "Bearer sk-bench" };
   const targets: Target[] = [
     { name: "direct", url: upstream.url, headers: json },
     { name: "basalt", url: basalt.url, headers: json },
     { name: "portkey", url: portkey.url, headers: { ...json, "x-portkey-provider": "openai", "x-portkey-custom-host": upstreamV1 } },
   ];
-  return { upstream, basalt, portkey, targets };
+  return { upstream, basalt, portkey, bare, targets };
 }
 
 /** Sequential requests on one keep-alive connection, interleaved across targets to cancel drift. */
@@ -172,11 +175,13 @@ async function streamCapacity(t: Target, levels: number[]): Promise<{ held: numb
 const fmt = (n: number | undefined, digits = 2) => (n === undefined || Number.isNaN(n) ? "—" : n.toFixed(digits));
 
 async function main(): Promise<void> {
-  const { upstream, basalt, portkey, targets } = await startAll();
+  const { upstream, basalt, portkey, bare, targets } = await startAll();
   const [direct, basaltT, portkeyT] = targets as [Target, Target, Target];
+  // The floor: a bare node:http + undici proxy, measured at 1 in flight only.
+  const bareT: Target = { name: "bare", url: bare.url, headers: direct.headers };
   try {
     console.error("measuring latency at 1 in flight…");
-    const lat = await latencyAtOne(targets, quick ? { warmup: 300, perRound: 300, rounds: 2 } : { warmup: 3000, perRound: 1000, rounds: 6 });
+    const lat = await latencyAtOne([...targets, bareT], quick ? { warmup: 300, perRound: 300, rounds: 2 } : { warmup: 3000, perRound: 1000, rounds: 6 });
     const p = (name: string, q: number) => percentile(lat.get(name)!, q);
     const added = (name: string, q: number) => p(name, q) - p("direct", q);
 
@@ -198,7 +203,8 @@ async function main(): Promise<void> {
     ];
     const cpu = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`;
     console.log(`\nGateway benchmark — ${new Date().toISOString()} — ${cpu}, Node ${process.version}`);
-    console.log(`upstream direct: p50 ${fmt(p("direct", 50), 3)} ms, p99 ${fmt(p("direct", 99), 3)} ms, max ${fmt(tput.direct.best?.rps, 0)} req/s\n`);
+    console.log(`upstream direct: p50 ${fmt(p("direct", 50), 3)} ms, p99 ${fmt(p("direct", 99), 3)} ms, max ${fmt(tput.direct.best?.rps, 0)} req/s`);
+    console.log(`bare node:http + undici proxy (the floor): added p50 ${fmt(added("bare", 50), 3)} ms, p99 ${fmt(added("bare", 99), 3)} ms\n`);
     console.log("| measure | Basalt | Portkey 1.15.2 | target |\n|---|---|---|---|");
     for (const row of rows) console.log(`| ${row.join(" | ")} |`);
     writeFileSync(
@@ -206,7 +212,7 @@ async function main(): Promise<void> {
       JSON.stringify({ date: new Date().toISOString(), cpu, node: process.version, quick, latency: Object.fromEntries([...lat].map(([k, v]) => [k, { p50: percentile(v, 50), p99: percentile(v, 99), n: v.length }])), throughput: tput, streams, ttftDirect }, null, 2),
     );
   } finally {
-    await Promise.all([basalt.stop(), portkey.stop(), upstream.stop()]);
+    await Promise.all([basalt.stop(), portkey.stop(), bare.stop(), upstream.stop()]);
   }
 }
 

@@ -11,6 +11,13 @@
 // share at least half of the shorter one (a prediction may match several gold spans and vice
 // versa, which is fair to Presidio's habit of splitting one address into 2-4 spans).
 //
+// Addresses are also scored on whole address blocks: Presidio's gold marks one address
+// sometimes as one STREET_ADDRESS span and sometimes as several (house number, street, unit,
+// with the city as GPE and the postcode as ZIP_CODE), while Bedrock's ADDRESS is the whole
+// address ("100 Main Street, Anytown, USA"). The block convention merges STREET_ADDRESS spans
+// with the GPE and ZIP_CODE spans next to them (only spaces and punctuation between) into one
+// ADDRESS span, and scores exact matches against that.
+//
 // Anchors in the same run: compromise's full NLP `people()` for NAME (quality and speed) and
 // libphonenumber-js `findPhoneNumbersInText` (default country US) for PHONE.
 //
@@ -79,6 +86,34 @@ function goldOf(row: Row): Span[] {
     const type = TYPE_MAP[s.entity_type];
     return type ? [{ type, start: s.start_position, end: s.end_position }] : [];
   });
+}
+
+/** Presidio types that are parts of one address when they stand next to a STREET_ADDRESS span. */
+const ADDRESS_PARTS = new Set(["STREET_ADDRESS", "GPE", "ZIP_CODE"]);
+
+/** Gold ADDRESS spans as whole address blocks (see the header). */
+function addressBlocksOf(row: Row): Span[] {
+  const parts = row.spans.filter((s) => ADDRESS_PARTS.has(s.entity_type)).sort((a, b) => a.start_position - b.start_position);
+  const blocks: Span[] = [];
+  let group: typeof parts = [];
+  const flush = () => {
+    if (group.some((s) => s.entity_type === "STREET_ADDRESS")) blocks.push({ type: "ADDRESS", start: group[0]!.start_position, end: Math.max(...group.map((s) => s.end_position)) });
+    group = [];
+  };
+  for (const part of parts) {
+    const previous = group.at(-1);
+    if (previous && !/^[\s,.;\-–]*$/.test(row.full_text.slice(previous.end_position, part.start_position))) flush();
+    group.push(part);
+  }
+  flush();
+  return blocks;
+}
+
+/** ADDRESS only, on whole address blocks; every predicted ADDRESS counts. */
+function evaluateAddressBlocks(rows: readonly Row[], [from, to]: [number, number], predict: Predictor): Map<PiiEntityType, Counts> {
+  const counts = emptyCounts();
+  for (const row of rows.slice(from, to)) score(counts, addressBlocksOf(row), predict(row.full_text).filter((p) => p.type === "ADDRESS"));
+  return new Map([["ADDRESS", counts]]);
 }
 
 function overlaps(a: Span, b: Span): boolean {
@@ -219,6 +254,9 @@ function main(): void {
     const table = tableRows(evaluate(rows, SPLITS[split], builtin, MAPPED));
     printTable(`Built-in recognizer, ${split} rows ${SPLITS[split][0]}-${SPLITS[split][1] - 1} (all 31 types requested)`, table);
     results[split] = table;
+    const blocks = tableRows(evaluateAddressBlocks(rows, SPLITS[split], builtin)).map((r) => ({ ...r, type: "ADDRESS (whole address blocks)" }));
+    printTable(`Addresses as whole blocks, ${split} rows ${SPLITS[split][0]}-${SPLITS[split][1] - 1}`, blocks);
+    results[`${split} address blocks`] = blocks;
   }
   const heldOut = SPLITS["held-out"];
   const anchors = [

@@ -3,7 +3,6 @@
 // an answer with sources), `kb sync`; then kill -9 of the server in the middle of an ingestion,
 // a restart that finishes the job, and a check that every document has exactly its chunks.
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +12,7 @@ import { openEmbeddedIndex } from "../src/kb/vector-store/embedded/embedded-inde
 import { embeddedIndexDir, embeddedIndexEncryption } from "../src/kb/ingestion/indexes.ts";
 import { openEncryption } from "../src/store/crypto/open-encryption.ts";
 import { DEFAULT_ACCOUNT_ID } from "../src/spec/principal.ts";
-import { runBasalt, spawnBasalt } from "./helpers/cli.ts";
+import { runBasalt, serveBasalt } from "./helpers/cli.ts";
 
 const temps: string[] = [];
 after(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -26,26 +25,6 @@ function tempDir(): string {
 
 const run = (args: string[]) => runBasalt(args);
 
-/** Starts `basalt serve` and resolves with its URL once it listens. */
-async function serve(dataDir: string, config: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawnBasalt(["serve", "--port", "0", "--data-dir", dataDir, "--config", config]);
-  let text = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${text}`)), 60_000);
-    const onData = (d: Buffer) => {
-      text += d;
-      const match = /serving \d+ models? at (http:\/\/\S+)/.exec(text);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`server exited ${code}: ${text}`)));
-  });
-  return { url, child };
-}
 
 const FACTS = ["The Ptarmigan tunnel is 2.4 kilometres long.", "Saffron harvest begins in late October.", "The Kittiwake ferry carries 300 passengers."];
 
@@ -56,7 +35,7 @@ describe("basalt kb", () => {
     FACTS.forEach((fact, i) => writeFileSync(join(folder, `fact-${i}.txt`), `${fact}\n\nFiller sentence number ${i} about nothing in particular.`));
     const config = join(dataDir, "basalt.json");
     writeFileSync(config, JSON.stringify({ logging: { level: "warn" }, models: [{ provider: "mock", id: "mock.echo" }] }));
-    const { url } = await serve(dataDir, config);
+    const { url } = await serveBasalt(dataDir, config);
     const endpoint = ["--endpoint", url];
 
     const created = await run(["kb", "create", "--name", "facts", "--folder", folder, "--sync", "--data-dir", dataDir, ...endpoint]);
@@ -95,7 +74,7 @@ describe("basalt kb", () => {
     }
     const config = join(dataDir, "basalt.json");
     writeFileSync(config, JSON.stringify({ logging: { level: "warn" }, jobs: { leaseSeconds: 2 } }));
-    let server = await serve(dataDir, config);
+    let server = await serveBasalt(dataDir, config);
     const api = (url: string) => ["--endpoint", url];
     // Create with the CLI, but start the sync over HTTP so this test controls when to crash.
     const created = await run(["kb", "create", "--name", "many", "--bucket", "many", ...api(server.url)]);
@@ -118,7 +97,7 @@ describe("basalt kb", () => {
     server.child.kill("SIGKILL");
     await new Promise((r) => server.child.once("exit", r));
 
-    server = await serve(dataDir, config);
+    server = await serveBasalt(dataDir, config);
     const deadline = Date.now() + 120_000;
     let final = await job(server.url);
     while (!["COMPLETE", "FAILED", "STOPPED"].includes(final.status)) {

@@ -3,7 +3,6 @@
 // restart that resumes the jobs, and a check that every document ends INDEXED exactly once, with
 // exactly its chunks `#0..#n-1` in the index and nothing else stored.
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,32 +21,12 @@ import { openEmbeddedIndex } from "../src/kb/vector-store/embedded/embedded-inde
 import { DEFAULT_ACCOUNT_ID } from "../src/spec/principal.ts";
 import { openEncryption } from "../src/store/crypto/open-encryption.ts";
 import { openDatabase } from "../src/store/db/open-database.ts";
-import { spawnBasalt } from "./helpers/cli.ts";
+import { serveBasalt } from "./helpers/cli.ts";
 import { DUMMY_CREDENTIALS } from "./helpers/server.ts";
 
 const temps: string[] = [];
 after(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-/** Starts `basalt serve` and resolves with its URL once it listens. */
-async function serve(dataDir: string, config: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawnBasalt(["serve", "--port", "0", "--data-dir", dataDir, "--config", config]);
-  let text = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${text}`)), 60_000);
-    const onData = (d: Buffer) => {
-      text += d;
-      const match = /serving \d+ models? at (http:\/\/\S+)/.exec(text);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`server exited ${code}: ${text}`)));
-  });
-  return { url, child };
-}
 
 const DIMENSIONS = 16;
 const REQUESTS = 5;
@@ -61,7 +40,7 @@ describe("direct ingestion through a crash", () => {
     // A slow mock embedder gives the crash a window in the middle of the work; short leases let the restart recover at once.
     const embedder = { provider: "mock", id: "mock.embed", embedding: true, embeddingDimensions: DIMENSIONS, latencyMs: 25 };
     writeFileSync(config, JSON.stringify({ logging: { level: "warn" }, jobs: { leaseSeconds: 2 }, models: [embedder] }));
-    let server = await serve(dataDir, config);
+    let server = await serveBasalt(dataDir, config);
     const agent = (url: string) => new BedrockAgentClient({ endpoint: url, region: "us-east-1", credentials: DUMMY_CREDENTIALS, maxAttempts: 1 });
 
     let client = agent(server.url);
@@ -116,7 +95,7 @@ describe("direct ingestion through a crash", () => {
     await new Promise((r) => server.child.once("exit", r));
     client.destroy();
 
-    server = await serve(dataDir, config);
+    server = await serveBasalt(dataDir, config);
     client = agent(server.url);
     const deadline = Date.now() + 120_000;
     let final = await details();

@@ -51,9 +51,11 @@ export interface KeyProviderConformanceOptions {
   skip?: Partial<Record<KeyProviderCase, string>>;
 }
 
-const unavailable = (error: unknown) => error instanceof BasaltError && error.code === "KEY_UNAVAILABLE" && error.name === "AccessDeniedException";
+/** A KEY_UNAVAILABLE error, as the API answers it (AccessDeniedException). */
+export const unavailable = (error: unknown) => error instanceof BasaltError && error.code === "KEY_UNAVAILABLE" && error.name === "AccessDeniedException";
 
-async function assertFailsClosed(enc: EnvelopeEncryption, sealed: Buffer, accountId = "acct"): Promise<void> {
+/** Every envelope operation of `enc` refuses to run. */
+export async function assertFailsClosed(enc: EnvelopeEncryption, sealed: Buffer, accountId = "acct"): Promise<void> {
   await assert.rejects(enc.encrypt(accountId, "new", "ctx"), unavailable);
   await assert.rejects(enc.decrypt(accountId, sealed, "ctx"), unavailable);
   await assert.rejects(enc.encryptStream(accountId, Readable.from(["x"]), "ctx"), unavailable);

@@ -34,6 +34,27 @@ export function spawnBasalt(args: string[], env: Record<string, string> = {}): C
   return child;
 }
 
+/** Starts `basalt serve` on a free port and resolves with its URL once it listens. */
+export async function serveBasalt(dataDir: string, config: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawnBasalt(["serve", "--port", "0", "--data-dir", dataDir, "--config", config]);
+  let text = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${text}`)), 60_000);
+    const onData = (d: Buffer) => {
+      text += d;
+      const match = /serving \d+ models? at (http:\/\/\S+)/.exec(text);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`server exited ${code}: ${text}`)));
+  });
+  return { url, child };
+}
+
 /** Runs `basalt …` to completion (killed after `timeoutMs`). */
 export function runBasalt(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliRun> {
   const child = spawnBasalt(args, options.env);

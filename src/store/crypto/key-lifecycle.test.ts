@@ -6,13 +6,12 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { after, describe, it } from "node:test";
-import { BasaltError } from "../../spec/errors.ts";
 import { parseHeader } from "./ciphertext-format.ts";
 import { EnvelopeEncryption } from "./envelope-encryption.ts";
 import { FileWrappedKeyStore } from "./file-wrapped-key-store.ts";
 import { LocalKeyProvider } from "./local-key-provider.ts";
+import { assertFailsClosed, unavailable } from "../../../test/conformance/key-provider.ts";
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
@@ -27,14 +26,6 @@ async function setup() {
   return { dataDir, keyFile, keys, store, enc: open(), open };
 }
 
-const unavailable = (error: unknown) => error instanceof BasaltError && error.code === "KEY_UNAVAILABLE" && error.name === "AccessDeniedException";
-
-async function assertFailsClosed(enc: EnvelopeEncryption, sealed: Buffer, accountId = "acct"): Promise<void> {
-  await assert.rejects(enc.encrypt(accountId, "new", "ctx"), unavailable);
-  await assert.rejects(enc.decrypt(accountId, sealed, "ctx"), unavailable);
-  await assert.rejects(enc.encryptStream(accountId, Readable.from(["x"]), "ctx"), unavailable);
-  await assert.rejects(enc.decryptStream(accountId, Readable.from([sealed]), "ctx"), unavailable);
-}
 
 describe("data key rotation", () => {
   it("new writes use the new version; every old version still decrypts", async () => {

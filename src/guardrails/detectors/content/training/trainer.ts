@@ -53,7 +53,7 @@ function shuffled(length: number, random: () => number): Uint32Array {
 }
 
 /** Per head, the multipliers of positive and negative rows that balance the classes. */
-function classWeights(examples: readonly Example[], heads: number, balance: number): { pos: Float64Array; neg: Float64Array } {
+export function classWeights(examples: readonly Pick<Example, "y" | "weight">[], heads: number, balance: number): { pos: Float64Array; neg: Float64Array } {
   const pos = new Float64Array(heads);
   const neg = new Float64Array(heads);
   for (const e of examples) {
