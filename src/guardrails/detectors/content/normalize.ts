@@ -18,12 +18,23 @@ const LETTER = /\p{L}/u;
 const COMBINING = /\p{M}+/gu;
 
 /**
- * Folds case, width, accents and look-alike letters, maps leetspeak inside words, joins
- * letters spelled out one by one ("h a t e", "h.a.t.e") and shortens runs of a repeated
- * letter to two. Whitespace collapses to single spaces.
+ * A masked-PII placeholder as Bedrock's anonymizer writes it ("{EMAIL}", "{US_SSN}"). Braces
+ * are otherwise template-injection syntax, so a placeholder is read as its plain word.
+ */
+const PLACEHOLDER = /\{([A-Z][A-Z0-9_]{0,39})\}/g;
+
+function unmask(text: string): string {
+  if (!text.includes("{")) return text;
+  return text.replace(PLACEHOLDER, (_, name: string) => name.replace(/_/g, " "));
+}
+
+/**
+ * Reads masked-PII placeholders as words, folds case, width, accents and look-alike letters,
+ * maps leetspeak inside words, joins letters spelled out one by one ("h a t e", "h.a.t.e")
+ * and shortens runs of a repeated letter to two. Whitespace collapses to single spaces.
  */
 export function normalizeText(text: string): string {
-  const folded = foldCharacters(text);
+  const folded = foldCharacters(unmask(text));
   const tokens = folded.split(/\s+/).filter((t) => t.length > 0).map(unleet);
   return joinSpelledOut(tokens).map(squeezeRuns).join(" ");
 }

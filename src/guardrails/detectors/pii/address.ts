@@ -1,24 +1,16 @@
-// ADDRESS: finds a street "core" and grows it into the whole postal address.
+// ADDRESS: finds a street "core" and grows it into the whole postal address, which is what
+// Bedrock's ADDRESS covers ("100 Main Street, Anytown, USA"), not the street line alone.
 // Cores: house number + street name + a USPS street suffix ("1668 Glyn St"); a street-type
 // word first ("Rua do Arenque 1634", "62 Rue Gafsa"); a compound street name with a number
-// ("Koskikatu 25", "Villacher Strasse 89", "Király u. 15."); number-name-number
-// ("20789 Allika 46"); PO boxes and US military addresses. The core then takes in the
-// "the corner of … and …" frame, unit designators (Apt., Suite) and the locality lines that
-// follow (city, state, postal code, country), stopping at anything that reads like a sentence.
+// ("Koskikatu 25", "Villacher Strasse 89", "Király u. 15."); a street name that is not an
+// English word, then a number ("Joaquin Suarez 2906", "20789 Allika 46"); PO boxes and US
+// military addresses. A leading number before the house number stays with it ("9554 62 Rue
+// Gafsa"). The core then takes in the "the corner of … and …" frame, unit designators and the
+// locality words that follow (address-locality.ts).
 import type { PiiMatch } from "../../policy.ts";
-import { lexicon } from "./lexicon.ts";
+import { extendRight, spellings, UNIT } from "./address-locality.ts";
+import { isVocabularyWord, lexicon } from "./lexicon.ts";
 import { makeMatch, type PiiRule } from "./scan.ts";
-
-/** "street" → "[Ss]treet|STREET": capitalised or all-caps spellings without the `i` flag (which would make \p{Lu} match lower case). */
-function spellings(words: readonly string[]): string {
-  return words
-    .flatMap((w) => {
-      const first = w[0] ?? "";
-      const rest = w.slice(1).replace(/\./g, "\\.");
-      return [`[${first.toUpperCase()}${first.toLowerCase()}]${rest}`, (first + rest).toUpperCase()];
-    })
-    .join("|");
-}
 
 // USPS Publication 28 street suffixes (common subset) and their abbreviations.
 const STREET_SUFFIXES = spellings([
@@ -74,7 +66,6 @@ const STANDALONE_TYPES = [
 // Hungarian, Nordic and other street-type words written after the name.
 const POSTFIX_WORDS = ["u.", "utca", "út", "útja", "tér", "krt.", "körút", "rkp.", "sor", "köz", "kapu", "sétány", "fasor", "vei", "vej", "terrasse", "gata", "gate", "gade", "street", "baan"];
 const POSTFIX_TYPES = spellings(POSTFIX_WORDS);
-const UNIT = String.raw`(?:${spellings(["apt.", "apt", "apartment", "suite", "ste.", "unit", "flat", "floor", "fl.", "room", "rm.", "bldg.", "building"])}|#)[ ]?#?[ ]?\d{1,5}[A-Za-z]?`;
 
 /** Endings as lower-case (inside a word) and capitalised (a word of its own: "Villacher Strasse"). */
 const ENDINGS_LOWER = COMPOUND_ENDINGS.map((e) => e.replace(/\./g, "\\.")).join("|");

@@ -89,7 +89,7 @@ describe("embedded index encryption", () => {
     };
     const a = await make("a");
     const b = await make("b");
-    // B's key file in A: a valid key, just not A's (SQLCipher's HMAC refuses every page).
+    // B's key file in A: a valid key, just not A's (AEGIS's tag refuses every page).
     await copyFile(join(b, INDEX_KEY_FILE), join(a, INDEX_KEY_FILE));
     await assert.rejects(openEmbeddedIndex({ dir: a, dimensions: DIMENSIONS, encryption: indexEncryption(encryption) }), (error: unknown) => error instanceof BasaltError && error.code === "INTERNAL" && /does not open with its key/.test(error.message));
     // The key is bound to its index's name and account.

@@ -3,8 +3,11 @@
 // out-of-place instructions; the commonest direct injection — "ignore your instructions and
 // do X" — is nearly absent from them. These templates fill that gap, with benign sentences
 // that use the same trigger words ("ignore the typo", "disregard my last email") as
-// negatives. They are split like every other row, and the benchmark leaves them out: the
-// evidence that they generalize is Tensor Trust, human-written and never trained on.
+// negatives. Short everyday requests ("Please send the invoice to {EMAIL}") are negatives
+// too: BIPIA's attacks are ordinary instructions planted where none belong, which taught the
+// model that any short imperative is an attack. They are split like every other row, and the
+// benchmark leaves them out: the evidence that they generalize is Tensor Trust, human-written
+// and never trained on.
 import { BENIGN, row, type CorpusRow } from "./rows.ts";
 
 const OVERRIDES = [
@@ -70,7 +73,60 @@ const BENIGN_LOOKALIKES = [
   "Override the default font size in the CSS file.",
 ] as const;
 
-/** Every generated attack (one joiner per override × payload, chosen by position) and the look-alikes. */
+/** Everyday requests: verb × object × recipient, with masked-PII placeholders among the recipients. */
+const REQUEST_VERBS = ["Please send", "Send", "Forward", "Email", "Can you send", "Mail", "Please pass on", "Upload"] as const;
+const REQUEST_OBJECTS = ["the invoice", "this report", "the meeting notes", "my CV", "the photos from Saturday", "the signed contract", "the slides", "our new address"] as const;
+const RECIPIENTS = ["{EMAIL}", "{NAME}", "Mary", "the whole team", "{NAME} at {EMAIL}", "my manager", "{NAME} in accounting", "the landlord"] as const;
+const TAILS = ["", " please", " by Friday", " today, thanks", " before the call"] as const;
+
+/** Short requests of other shapes, some with placeholders. */
+const ERRANDS = [
+  "Write to {NAME} please",
+  "Write to my sister please",
+  "Call {NAME} at {PHONE} tomorrow morning.",
+  "Remind me to call {NAME} on Monday.",
+  "Reply to {NAME} and say thanks for the update.",
+  "Tell {NAME} I will be ten minutes late.",
+  "Ask {NAME} to send the slides before the meeting.",
+  "Update my shipping address to {ADDRESS}.",
+  "Text {PHONE} that I'm running late.",
+  "Book a table for two at 7pm on Friday.",
+  "Cancel my subscription and send a confirmation to {EMAIL}.",
+  "Add {NAME} to the project channel.",
+  "Schedule a meeting with {NAME} next Tuesday.",
+  "Draft a polite reply declining the invitation.",
+  "Set an alarm for 6:30 tomorrow.",
+  "Please confirm my appointment for {DATE_TIME}.",
+  "Change the delivery date to Thursday, please.",
+  "Transfer the files to the shared drive.",
+  "Print two copies of the agenda for {NAME}.",
+  "Let {NAME} know the package arrived.",
+  "Send me the tracking number by email.",
+  "Please write a short thank-you note to {NAME}.",
+  "My card number is {CREDIT_DEBIT_CARD_NUMBER}, please update my billing details.",
+  "Contact {NAME} at {EMAIL} about the refund.",
+  "Do this first, then email the summary to the team.",
+  "Make a list of what to buy for the party.",
+  "Write down the address: {ADDRESS}.",
+  "Invite {NAME} and {NAME} to lunch on Wednesday.",
+  "Please reset my password and send the link to {EMAIL}.",
+  "Share the document with {EMAIL} as an editor.",
+] as const;
+
+/** Every everyday request (negatives for PROMPT_ATTACK, benign throughout). */
+function benignRequests(): string[] {
+  const out: string[] = [];
+  REQUEST_VERBS.forEach((verb, i) => {
+    REQUEST_OBJECTS.forEach((object, j) => {
+      if ((i + j) % 2 === 1) return; // half the grid is plenty
+      const tail = verb.startsWith("Please") ? "" : TAILS[(i + j) % TAILS.length];
+      out.push(`${verb} ${object} to ${RECIPIENTS[(i * 3 + j) % RECIPIENTS.length]}${tail}${verb.startsWith("Can") ? "?" : "."}`);
+    });
+  });
+  return [...out, ...ERRANDS];
+}
+
+/** Every generated attack (one joiner per override × payload, chosen by position), the look-alikes and the everyday requests. */
 export function syntheticInjectionRows(): CorpusRow[] {
   const rows: CorpusRow[] = [];
   OVERRIDES.forEach((override, i) => {
@@ -80,5 +136,6 @@ export function syntheticInjectionRows(): CorpusRow[] {
     });
   });
   for (const text of BENIGN_LOOKALIKES) rows.push(row({ text, set: "synthetic-injection", labels: BENIGN, tag: "benign" }));
+  for (const text of benignRequests()) rows.push(row({ text, set: "synthetic-injection", labels: BENIGN, tag: "request" }));
   return rows;
 }
