@@ -16,7 +16,9 @@
 // with the city as GPE and the postcode as ZIP_CODE), while Bedrock's ADDRESS is the whole
 // address ("100 Main Street, Anytown, USA"). The block convention merges STREET_ADDRESS spans
 // with the GPE and ZIP_CODE spans next to them (only spaces and punctuation between) into one
-// ADDRESS span, and scores exact matches against that.
+// ADDRESS span, and scores exact matches against that. A second row also joins parts across
+// quote marks at line starts ("> ", "??? "), where the gold splits one quoted address into three
+// spans; a last line says where inexact predictions go wrong (start, end, several blocks).
 //
 // Anchors in the same run: compromise's full NLP `people()` for NAME (quality and speed) and
 // libphonenumber-js `findPhoneNumbersInText` (default country US) for PHONE.
@@ -91,8 +93,12 @@ function goldOf(row: Row): Span[] {
 /** Presidio types that are parts of one address when they stand next to a STREET_ADDRESS span. */
 const ADDRESS_PARTS = new Set(["STREET_ADDRESS", "GPE", "ZIP_CODE"]);
 
-/** Gold ADDRESS spans as whole address blocks (see the header). */
-function addressBlocksOf(row: Row): Span[] {
+/**
+ * Gold ADDRESS spans as whole address blocks (see the header). With `joinQuoted`, quote marks at
+ * the start of a line ("> ", "??? ") also count as separators: Presidio's gold splits an address
+ * written over quoted lines into its street, unit and "country postcode" lines.
+ */
+function addressBlocksOf(row: Row, joinQuoted = false): Span[] {
   const parts = row.spans.filter((s) => ADDRESS_PARTS.has(s.entity_type)).sort((a, b) => a.start_position - b.start_position);
   const blocks: Span[] = [];
   let group: typeof parts = [];
@@ -102,7 +108,10 @@ function addressBlocksOf(row: Row): Span[] {
   };
   for (const part of parts) {
     const previous = group.at(-1);
-    if (previous && !/^[\s,.;\-–]*$/.test(row.full_text.slice(previous.end_position, part.start_position))) flush();
+    if (previous) {
+      const gap = row.full_text.slice(previous.end_position, part.start_position);
+      if (!/^[\s,.;\-–]*$/.test(joinQuoted ? gap.replace(/\n[ ]*(?:>|\?\?\?)/g, "\n") : gap)) flush();
+    }
     group.push(part);
   }
   flush();
@@ -110,10 +119,36 @@ function addressBlocksOf(row: Row): Span[] {
 }
 
 /** ADDRESS only, on whole address blocks; every predicted ADDRESS counts. */
-function evaluateAddressBlocks(rows: readonly Row[], [from, to]: [number, number], predict: Predictor): Map<PiiEntityType, Counts> {
+function evaluateAddressBlocks(rows: readonly Row[], [from, to]: [number, number], predict: Predictor, joinQuoted = false): Map<PiiEntityType, Counts> {
   const counts = emptyCounts();
-  for (const row of rows.slice(from, to)) score(counts, addressBlocksOf(row), predict(row.full_text).filter((p) => p.type === "ADDRESS"));
+  for (const row of rows.slice(from, to)) score(counts, addressBlocksOf(row, joinQuoted), predict(row.full_text).filter((p) => p.type === "ADDRESS"));
   return new Map([["ADDRESS", counts]]);
+}
+
+/** Where predicted ADDRESS spans that overlap a gold block but miss it exactly go wrong. */
+interface BoundaryErrors {
+  startOnly: number;
+  endOnly: number;
+  both: number;
+  /** One prediction overlapping several gold blocks. */
+  spansSeveral: number;
+}
+
+function addressBoundaryErrors(rows: readonly Row[], [from, to]: [number, number], predict: Predictor): BoundaryErrors {
+  const errors: BoundaryErrors = { startOnly: 0, endOnly: 0, both: 0, spansSeveral: 0 };
+  for (const row of rows.slice(from, to)) {
+    const gold = addressBlocksOf(row);
+    for (const p of predict(row.full_text).filter((x) => x.type === "ADDRESS")) {
+      const hit = gold.filter((g) => overlaps(g, p));
+      if (hit.length > 1) errors.spansSeveral++;
+      const [g] = hit;
+      if (hit.length !== 1 || !g || (g.start === p.start && g.end === p.end)) continue;
+      if (g.start === p.start) errors.endOnly++;
+      else if (g.end === p.end) errors.startOnly++;
+      else errors.both++;
+    }
+  }
+  return errors;
 }
 
 function overlaps(a: Span, b: Span): boolean {
@@ -254,9 +289,18 @@ function main(): void {
     const table = tableRows(evaluate(rows, SPLITS[split], builtin, MAPPED));
     printTable(`Built-in recognizer, ${split} rows ${SPLITS[split][0]}-${SPLITS[split][1] - 1} (all 31 types requested)`, table);
     results[split] = table;
-    const blocks = tableRows(evaluateAddressBlocks(rows, SPLITS[split], builtin)).map((r) => ({ ...r, type: "ADDRESS (whole address blocks)" }));
+    const blocks = [
+      ...tableRows(evaluateAddressBlocks(rows, SPLITS[split], builtin)).map((r) => ({ ...r, type: "ADDRESS (whole address blocks)" })),
+      ...tableRows(evaluateAddressBlocks(rows, SPLITS[split], builtin, true)).map((r) => ({ ...r, type: "ADDRESS (whole blocks, quoted lines joined)" })),
+    ];
     printTable(`Addresses as whole blocks, ${split} rows ${SPLITS[split][0]}-${SPLITS[split][1] - 1}`, blocks);
+    const boundaries = addressBoundaryErrors(rows, SPLITS[split], builtin);
+    console.log(
+      `\nInexact predictions (overlapping one gold block): start differs ${boundaries.startOnly}, end differs ${boundaries.endOnly}, both ${boundaries.both}; ` +
+        `overlapping several gold blocks: ${boundaries.spansSeveral}.`,
+    );
     results[`${split} address blocks`] = blocks;
+    results[`${split} address boundary errors`] = boundaries;
   }
   const heldOut = SPLITS["held-out"];
   const anchors = [

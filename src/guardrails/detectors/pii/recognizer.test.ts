@@ -114,6 +114,60 @@ describe("built-in PII recognizer: look-alikes are not PII", () => {
   });
 });
 
+describe("built-in PII recognizer: whole addresses", () => {
+  const addresses = (text: string): string[] => find(text, ["ADDRESS"]).map((m) => m.match);
+  const cases: [string, string, string][] = [
+    [
+      "the postcode after the country",
+      "card number 4111111111111111 is lost, can you please send a new one to 14 Crown Street\n Suite 321\n LONDON\n United Kingdom 75419? I am in Sutri for a business trip",
+      "14 Crown Street\n Suite 321\n LONDON\n United Kingdom 75419",
+    ],
+    ["a region and postcode line", "Bot: where should we send it? User: 0605 Pentelis 210 Apt. 999\nDelmas, MP 35739", "0605 Pentelis 210 Apt. 999\nDelmas, MP 35739"],
+    ["a region and postcode line in lower-case text", "bot: where should we send it? user: 0605 πεντέλης 210 apt. 999\ndelmas, mp 35739", "0605 πεντέλης 210 apt. 999\ndelmas, mp 35739"],
+    ["city, region and postcode on lines of their own", "The address of Compliance And Risks is 9554 62 Rue Gafsa Apt. 981\nToronto\n, ON\n 82269", "9554 62 Rue Gafsa Apt. 981\nToronto\n, ON\n 82269"],
+    ["a numeric region code", "The restaurant is located at 704 1436 Redbud Drive\nCite Essanaouber\n, 32\n 60810. It serves great Slovenian food.", "704 1436 Redbud Drive\nCite Essanaouber\n, 32\n 60810"],
+    ["a multi-word country", "Hello I moved, please update my new address is 224 4966 Bond Street\n Suite 413\n Warwick\n United States", "224 4966 Bond Street\n Suite 413\n Warwick\n United States"],
+    ["a street name, then the number", "He lives on the north side of Joaquin Suarez 2906.", "Joaquin Suarez 2906"],
+    ["a street name with an English first word", "The bus station is on Pod Floriánem 1677", "Pod Floriánem 1677"],
+    ["a street name, the number, then postcode and town", "Our office moved to Slovenčeva 51, 1000 Ljubljana last year.", "Slovenčeva 51, 1000 Ljubljana"],
+    ["a Czech postcode and the country on the next lines", "Ship to Mlýnská 1540\n110 00 Praha\nCzech Republic", "Mlýnská 1540\n110 00 Praha\nCzech Republic"],
+    ["a building number before the street number", "I'll meet you at 010 63 Avenue du Golf Arabe Suite 910\nHellendoorn, OV 21072 after the concert.", "010 63 Avenue du Golf Arabe Suite 910\nHellendoorn, OV 21072"],
+    ["a British flat and postcode", "Invoice recipient:\nAcme Ltd\nFlat 12\nJones Fields\nWest Sarah\nSW1A 1AA", "Flat 12\nJones Fields\nWest Sarah\nSW1A 1AA"],
+    ["a Canadian postcode and the country", "Head office: 123 Bay Street\nToronto, ON M5J 2N8\nCanada", "123 Bay Street\nToronto, ON M5J 2N8\nCanada"],
+    ["a French street type in lower case", "Please deliver to 64, rue de Marchand\n75001 Paris.", "64, rue de Marchand\n75001 Paris"],
+  ];
+  for (const [shape, text, address] of cases) {
+    it(`takes ${shape}`, () => assert.deepEqual(addresses(text), [address]));
+  }
+
+  it("stops at a second street type, a contact label and the sentence going on", () => {
+    assert.deepEqual(addresses("Pedestrians must enter on 137 Avenue Teboulbi St. the first three months"), ["137 Avenue Teboulbi"]);
+    assert.deepEqual(addresses("The bus drops you off at 13813 3784 Archwood Avenue St."), ["13813 3784 Archwood Avenue"]);
+    assert.deepEqual(addresses("Marisa Alves\nLegistorm\n09457 Vana-Viru 25 Apt. 971\nArchimandrita Pano, PA 73161\nMobile: 432 03 163"), [
+      "09457 Vana-Viru 25 Apt. 971\nArchimandrita Pano, PA 73161",
+    ]);
+    assert.deepEqual(addresses("I once lived in 416 Kiannonkatu 98 Apt. 934 OULU NO. I now live in Oslo."), ["416 Kiannonkatu 98 Apt. 934 OULU NO"]);
+  });
+
+  const lookAlikes = [
+    "Order 58213 Widget Pro 3 shipped on Monday; your order number 77120 for Blue Mountain 12 is confirmed.",
+    "She was born on 14 July 1990 in Lyon and moved to Berlin in 2015.",
+    "Upgrade to Windows 11 or macOS Sonoma 14 before Friday; Release 2.3 Beta 4 is out, see Build 1234 notes.",
+    "Flight LH 441 to Frankfurt leaves from Gate 23 at 10:45.",
+    "Send the draft to Joaquin 12 hours before the call.",
+    "It is Kobe 24 forever in our hearts.",
+    "The vote was Smith 52 Jones 48 in the final count.",
+    "I have 2 Golf Club memberships and 1 Tennis Court booking.",
+    "He is on Ozempic 2 mg weekly.",
+    "Glassroth v. Moore, 229 F. Supp. 2d 1290 (M.D. Ala. 2002), was appealed.",
+    "Items:\n2 Golf Club\n3 Tennis Balls\n1 Water Bottle",
+    "the 2020 general election took place in november and we raised 15000 in its first week",
+  ];
+  for (const text of lookAlikes) {
+    it(`finds no address in: ${text.slice(0, 50)}…`, () => assert.deepEqual(addresses(text), []));
+  }
+});
+
 describe("built-in PII recognizer: Unicode", () => {
   it("finds names with accents and other scripts' neighbours", () => {
     assert.deepEqual(found("Merci à Émilie Dubois-Lefèvre et à José Ramírez pour leur aide.", ["NAME"]), ["NAME:Émilie Dubois-Lefèvre", "NAME:José Ramírez"]);
