@@ -194,6 +194,11 @@ function clientClosed(): BasaltError {
   return new BasaltError("VALIDATION", "The client closed the connection.");
 }
 
+/** Whether the client went away already (HTTP/2's response has no `destroyed`; its stream does). */
+function responseGone(res: AnyResponse): boolean {
+  return "stream" in res ? res.stream.destroyed : res.destroyed;
+}
+
 /** The response's close listener, shared by every request (`this` is the response). */
 function onResponseClose(this: ContextCarrier): void {
   this[CONTEXT]?.closed();
@@ -240,7 +245,7 @@ class Context implements RequestContext {
   get signal(): AbortSignal {
     if (this.controller === undefined) {
       this.controller = new AbortController();
-      if (this.res.writableEnded || this.res.destroyed) {
+      if (this.res.writableEnded || responseGone(this.res)) {
         if (!this.res.writableEnded) this.controller.abort(clientClosed());
       } else {
         (this.res as ContextCarrier)[CONTEXT] = this;
