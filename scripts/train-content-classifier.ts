@@ -11,8 +11,10 @@
 // fold. The shipped model is then trained on the whole fit split with the same options.
 // --quick stops after the out-of-fold report (for comparing options) and writes nothing.
 // Features: hashed n-grams plus the built-in static sentence encoder's vector (helper C's
-// src/guardrails/detectors/encoder), trained apart and blended per head (see blend.ts);
-// --sparse-only leaves the encoder out.
+// src/guardrails/detectors/encoder), read linearly and by a one-hidden-layer perceptron
+// (--mlp-hidden units per seed, --mlp-seeds seeds side by side; 0 hidden units leaves it out);
+// the parts are trained apart and blended per head (see blend.ts). --sparse-only leaves the
+// encoder out.
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -26,8 +28,10 @@ import type { ContentModelHeader, DenseConfig } from "../src/guardrails/detector
 import { DEFAULT_WINDOWS, type WindowConfig } from "../src/guardrails/detectors/content/windows.ts";
 import { calibrateThresholds, tuneJointly, type ScoredLabel } from "../src/guardrails/detectors/content/training/calibrate.ts";
 import { loadCorpus } from "../src/guardrails/detectors/content/training/corpus.ts";
-import { fitStack, mergeModels, pairLogits, type StackPoint, type StackWeights } from "../src/guardrails/detectors/content/training/blend.ts";
-import { featurize, scoreRows, toExamples, trainRows, type ExampleOptions, type FeaturizedRow, type FeaturizeOptions } from "../src/guardrails/detectors/content/training/pipeline.ts";
+import { fitStack, mergeModels, partLogits, type BlendedModel, type PartModels, type StackPoint, type StackWeights } from "../src/guardrails/detectors/content/training/blend.ts";
+import { concatMlps, type MlpOptions } from "../src/guardrails/detectors/content/training/mlp-trainer.ts";
+import { featurize, scoreRows, toExamples, trainMlpRows, trainRows, type ExampleOptions, type FeaturizedRow, type FeaturizeOptions } from "../src/guardrails/detectors/content/training/pipeline.ts";
+import { mlpToFlat } from "../src/guardrails/detectors/content/mlp.ts";
 import { FOLDS, TEST_PERCENT } from "../src/guardrails/detectors/content/training/rows.ts";
 import type { LogisticModel, TrainOptions } from "../src/guardrails/detectors/content/training/trainer.ts";
 import { staticEncoder } from "../src/guardrails/detectors/encoder/static-encoder.ts";
@@ -54,6 +58,11 @@ const { values: args } = parseArgs({
     "category-weight": { type: "string", default: "0.5" },
     "dense-epochs": { type: "string", default: "6" },
     "dense-lr": { type: "string", default: "0.2" },
+    "mlp-hidden": { type: "string", default: "32" },
+    "mlp-seeds": { type: "string", default: "3" },
+    "mlp-epochs": { type: "string", default: "10" },
+    "mlp-lr": { type: "string", default: "0.002" },
+    "mlp-decay": { type: "string", default: "0.01" },
   },
 });
 
@@ -78,6 +87,16 @@ const dense: DenseConfig | undefined = encoder && {
   encoderSha256: staticEncoderFingerprint(),
   dimensions: encoder.dimensions,
   scale: Number(args["dense-scale"]),
+  ...(Number(args["mlp-hidden"]) > 0 ? { mlpHidden: Number(args["mlp-hidden"]) * Number(args["mlp-seeds"]) } : {}),
+};
+const mlpOptions: MlpOptions = {
+  hidden: Number(args["mlp-hidden"]),
+  epochs: Number(args["mlp-epochs"]),
+  learningRate: Number(args["mlp-lr"]),
+  weightDecay: Number(args["mlp-decay"]),
+  batch: 32,
+  seed: 20240502,
+  balance: 0.5,
 };
 const featurizeOptions: FeaturizeOptions = { features, windows, dense: encoder && dense ? { encoder, scale: dense.scale } : undefined };
 const train: TrainOptions = {
@@ -135,12 +154,6 @@ function flaggedPoints(rows: readonly FeaturizedRow[], score: (i: number) => num
   return rows.flatMap((f, i) => (f.row.set === "openai-moderation" ? [{ score: score(i), label: f.row.tag === "unflagged" ? 0 : 1 }] : []));
 }
 
-/** A trained model: one table, or an n-gram and a dense model to blend. */
-interface Trained {
-  sparse: LogisticModel;
-  dense?: LogisticModel;
-}
-
 /** Trains `--seeds` models with different row orders and averages their weights (less order noise). */
 function trainAveraged(rows: readonly FeaturizedRow[], options: TrainOptions): LogisticModel {
   const seeds = Number(args.seeds);
@@ -154,44 +167,51 @@ function trainAveraged(rows: readonly FeaturizedRow[], options: TrainOptions): L
   return { weights, bias };
 }
 
-function trainBoth(rows: readonly FeaturizedRow[]): Trained {
+/** The perceptron: `--mlp-seeds` of them, side by side as one (their logits averaged). */
+function trainPerceptron(rows: readonly FeaturizedRow[]): PartModels["mlp"] {
+  const seeds = Number(args["mlp-seeds"]);
+  return concatMlps(Array.from({ length: seeds }, (_, k) => trainMlpRows(rows, exampleOptions, HEADS.length, { ...mlpOptions, seed: mlpOptions.seed + k })));
+}
+
+function trainParts(rows: readonly FeaturizedRow[]): PartModels {
   if (!dense) return { sparse: trainAveraged(rows, train) };
   return {
     sparse: trainAveraged(rows, { ...train, parts: { sparse: true, dense: false } }),
     dense: trainAveraged(rows, { ...train, epochs: Number(args["dense-epochs"]), learningRate: Number(args["dense-lr"]), parts: { sparse: false, dense: true } }),
+    ...(mlpOptions.hidden > 0 ? { mlp: trainPerceptron(rows) } : {}),
   };
 }
 
-function blended(trained: Trained, stack: readonly StackWeights[] | undefined): LogisticModel {
-  return trained.dense && stack ? mergeModels(trained.sparse, trained.dense, stack, features.bits) : trained.sparse;
+function blended(parts: PartModels, stack: readonly StackWeights[] | undefined): BlendedModel {
+  return stack ? mergeModels(parts, stack, features.bits) : { linear: parts.sparse };
 }
 
 /**
- * Out-of-fold raw scores: each fold scored by models trained on the other folds. With a
- * dense part, the per-head blend is fitted on the out-of-fold examples first.
+ * Out-of-fold raw scores: each fold scored by models trained on the other folds. With dense
+ * parts, the per-head blend is fitted on the out-of-fold examples first.
  */
 function outOfFold(fit: readonly FeaturizedRow[]): { oof: Float64Array[]; stack?: StackWeights[] } {
-  const models: Trained[] = [];
+  const models: PartModels[] = [];
   const points: StackPoint[][] = HEADS.map(() => []);
   for (let fold = 0; fold < FOLDS; fold++) {
-    const trained = trainBoth(fit.filter((f) => f.row.fold !== fold));
-    models.push(trained);
-    if (trained.dense) {
+    const parts = trainParts(fit.filter((f) => f.row.fold !== fold));
+    models.push(parts);
+    if (dense) {
       for (const e of toExamples(fit.filter((f) => f.row.fold === fold), exampleOptions)) {
-        const { zs, zd } = pairLogits(trained.sparse, trained.dense, HEADS.length, features.bits, e);
+        const z = partLogits(parts, HEADS.length, features.bits, e);
         e.y.forEach((y, h) => {
-          if (y >= 0) points[h]!.push({ zSparse: zs[h]!, zDense: zd[h]!, y: y as 0 | 1, weight: e.weight });
+          if (y >= 0) points[h]!.push({ z: z[h]!, y: y as 0 | 1, weight: e.weight });
         });
       }
     }
     log(`fold ${fold} trained`);
   }
   const stack = dense ? points.map((p) => fitStack(p)) : undefined;
-  if (stack) log(`blend (sparse, dense, bias) per head: ${stack.map((s, h) => `${HEADS[h]} ${s.sparse.toFixed(2)}/${s.dense.toFixed(2)}/${s.bias.toFixed(2)}`).join("; ")}`);
+  if (stack) log(`blend (${["sparse", "dense", ...(mlpOptions.hidden > 0 ? ["mlp"] : [])].join(", ")}, bias) per head: ${stack.map((s, h) => `${HEADS[h]} ${[...s.weights, s.bias].map((v) => v.toFixed(2)).join("/")}`).join("; ")}`);
   const oof = new Array<Float64Array>(fit.length);
-  models.forEach((trained, fold) => {
+  models.forEach((parts, fold) => {
     const held = fit.flatMap((f, i) => (f.row.fold === fold ? [i] : []));
-    scoreRows(blended(trained, stack), held.map((i) => fit[i]!), features.bits).forEach((s, k) => (oof[held[k]!] = s));
+    scoreRows(blended(parts, stack), held.map((i) => fit[i]!), features.bits).forEach((s, k) => (oof[held[k]!] = s));
   });
   return { oof, stack };
 }
@@ -240,21 +260,26 @@ function calibrate(fit: readonly FeaturizedRow[], oof: readonly Float64Array[]):
   return thresholds;
 }
 
-function write(model: LogisticModel, thresholds: Record<ContentFilterType, ConfidenceThresholds>, counts: Record<string, number>): void {
+function write(model: BlendedModel, thresholds: Record<ContentFilterType, ConfidenceThresholds>, counts: Record<string, number>): void {
   mkdirSync(args.out, { recursive: true });
   const outDir = new URL(`file://${args.out.endsWith("/") ? args.out : `${args.out}/`}`);
-  const half = encodeFloat16(model.weights);
+  // The linear table, then the perceptron's parameters (model.ts reads them in this order).
+  const perceptron = model.mlp ? mlpToFlat(model.mlp) : new Float32Array(0);
+  const values = new Float32Array(model.linear.weights.length + perceptron.length);
+  values.set(model.linear.weights);
+  values.set(perceptron, model.linear.weights.length);
+  const half = encodeFloat16(values);
   const bytes = Buffer.from(half.buffer, half.byteOffset, half.byteLength);
   const weightsFile = "content-linear.f16";
   writeFileSync(new URL(weightsFile, outDir), bytes);
   const header: ContentModelHeader = {
     format: "basalt-content-linear",
-    version: 2,
+    version: 3,
     heads: [...HEADS],
     features,
     dense,
     windows,
-    bias: [...model.bias].map((b) => Math.round(b * 1e6) / 1e6),
+    bias: [...model.linear.bias].map((b) => Math.round(b * 1e6) / 1e6),
     thresholds,
     weightsFile,
     sha256: createHash("sha256").update(bytes).digest("hex"),
@@ -262,9 +287,9 @@ function write(model: LogisticModel, thresholds: Record<ContentFilterType, Confi
       script: "scripts/train-content-classifier.ts",
       split: `sha256(split key) % 100: >= ${100 - TEST_PERCENT} test (never used in training), else fit; fold = bucket % ${FOLDS}`,
       calibration: `out-of-fold scores over ${FOLDS} folds; MEDIUM = max F1, harm categories then tuned together for OpenAI-moderation flagged F1 + ${args["category-weight"]} × mean category F1 with <= ${MAX_OVER_BLOCK * 100}% of safe prompts blocked; LOW closes half the recall gap left at MEDIUM, HIGH half the precision gap`,
-      options: { ...train, seeds: Number(args.seeds), denseEpochs: Number(args["dense-epochs"]), denseLearningRate: Number(args["dense-lr"]), windowWeight: exampleOptions.windowWeight, setWeights: exampleOptions.setWeights },
+      options: { ...train, seeds: Number(args.seeds), denseEpochs: Number(args["dense-epochs"]), denseLearningRate: Number(args["dense-lr"]), mlp: { ...mlpOptions, seeds: Number(args["mlp-seeds"]) }, windowWeight: exampleOptions.windowWeight, setWeights: exampleOptions.setWeights },
       fitRowsPerSet: counts,
-      data: "openai-moderation (MIT), hatecheck (CC BY 4.0), toxigen-prompts (MIT/CDLA), advbench (MIT), jailbreak-llms (MIT), xstest (CC BY 4.0), halueval-general (MIT), bipia email contexts + attack strings (MIT), jbb-pair/jbb-gcg (MIT), Basalt's own prompt-injection templates (training/synthetic-injections.ts)",
+      data: "openai-moderation (MIT), hatecheck (CC BY 4.0), toxigen-prompts (MIT/CDLA), advbench (MIT), jailbreak-llms (MIT), xstest (CC BY 4.0), halueval-general (MIT), bipia email contexts + attack strings (MIT), jbb-pair/jbb-gcg (MIT), Basalt's own prompt-injection templates and everyday requests (training/synthetic-injections.ts), threats and insults with benign look-alikes (training/synthetic-harm.ts)",
     },
   };
   writeFileSync(new URL("content-linear.json", outDir), `${JSON.stringify(header, null, 2)}\n`);
@@ -282,7 +307,7 @@ function main(): void {
   const { oof, stack } = outOfFold(fit);
   const thresholds = calibrate(fit, oof);
   if (args.quick) return;
-  write(blended(trainBoth(fit), stack), thresholds, counts);
+  write(blended(trainParts(fit), stack), thresholds, counts);
 }
 
 main();

@@ -1,7 +1,7 @@
 // The built-in content model: logistic heads (see heads.ts) over hashed n-gram features and,
-// optionally, a dense sentence vector; scored on the whole text and on each window, keeping
-// the highest. Weights ship as float16 next to a small JSON header (features, windows,
-// biases, calibrated thresholds).
+// optionally, a dense sentence vector read both linearly and by a small perceptron (mlp.ts);
+// scored on the whole text and on each window, keeping the highest. Weights ship as float16
+// next to a small JSON header (features, windows, biases, calibrated thresholds).
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { CONTENT_FILTER_TYPES, type ContentFilterType } from "../../guardrail.ts";
@@ -11,6 +11,7 @@ import { FeatureExtractor, type FeatureConfig, type SparseVector } from "./featu
 import { encodeParts } from "./dense.ts";
 import { decodeFloat16 } from "./float16.ts";
 import { categoryProbabilities, HEADS } from "./heads.ts";
+import { addMlpLogits, mlpFromFlat, mlpSize, type MlpWeights } from "./mlp.ts";
 import { normalizeText } from "./normalize.ts";
 import { windowsOf, type WindowConfig } from "./windows.ts";
 
@@ -22,12 +23,14 @@ export interface DenseConfig {
   encoderSha256: string;
   dimensions: number;
   scale: number;
+  /** Hidden units of the perceptron over the dense vector; absent = linear only. */
+  mlpHidden?: number;
 }
 
 /** The JSON header of a weights file. */
 export interface ContentModelHeader {
   format: "basalt-content-linear";
-  version: 2;
+  version: 3;
   heads: string[];
   features: FeatureConfig;
   dense?: DenseConfig;
@@ -36,7 +39,10 @@ export interface ContentModelHeader {
   bias: number[];
   /** Raw-probability thresholds per category, calibrated on cross-validation folds. */
   thresholds: Record<ContentFilterType, ConfidenceThresholds>;
-  /** File name of the float16 weights (layout: see LogisticModel in training/trainer.ts). */
+  /**
+   * File name of the float16 weights: the linear table (layout: see LogisticModel in
+   * training/trainer.ts), then the perceptron's parameters when there is one (mlp.ts).
+   */
   weightsFile: string;
   sha256: string;
   /** Provenance: data, splits, options, for humans. */
@@ -50,15 +56,19 @@ export class HeadScorer {
   private readonly logits: Float64Array;
   private readonly probabilities: Float64Array;
 
+  private readonly hidden: Float32Array;
+
   constructor(
     private readonly weights: Float32Array,
     private readonly bias: ArrayLike<number>,
     bits: number,
+    private readonly mlp?: MlpWeights,
   ) {
     this.heads = bias.length;
     this.denseBase = 1 << bits;
     this.logits = new Float64Array(this.heads);
     this.probabilities = new Float64Array(this.heads);
+    this.hidden = new Float32Array(mlp?.hidden ?? 0);
   }
 
   /** Category probabilities (CONTENT_FILTER_TYPES order) of one feature set, into `out`. */
@@ -75,6 +85,7 @@ export class HeadScorer {
         const base = (this.denseBase + d) * heads;
         for (let h = 0; h < heads; h++) logits[h]! += dense[d]! * weights[base + h]!;
       }
+      if (this.mlp) addMlpLogits(this.mlp, dense, this.hidden, logits);
     }
     for (let h = 0; h < heads; h++) this.probabilities[h] = 1 / (1 + Math.exp(-logits[h]!));
     return categoryProbabilities(this.probabilities, out);
@@ -93,10 +104,14 @@ export class LinearContentModel {
   ) {
     if (header.heads.join() !== HEADS.join()) throw new Error("content model: unexpected heads");
     const dims = header.dense?.dimensions ?? 0;
-    if (weights.length !== ((1 << header.features.bits) + dims) * HEADS.length) throw new Error("content model: weights do not match the header");
+    const linear = ((1 << header.features.bits) + dims) * HEADS.length;
+    const hidden = header.dense?.mlpHidden ?? 0;
+    const perceptron = hidden > 0 ? mlpSize(dims, hidden, HEADS.length) : 0;
+    if (weights.length !== linear + perceptron) throw new Error("content model: weights do not match the header");
     if (header.dense && encoder?.dimensions !== dims) throw new Error(`content model: needs the ${header.dense.encoder} encoder (${dims} dimensions)`);
     this.extractor = new FeatureExtractor(header.features);
-    this.scorer = new HeadScorer(weights, header.bias, header.features.bits);
+    const mlp = hidden > 0 ? mlpFromFlat(weights.subarray(linear), dims, hidden, HEADS.length) : undefined;
+    this.scorer = new HeadScorer(weights.subarray(0, linear), header.bias, header.features.bits, mlp);
   }
 
   /** Raw probabilities by category (CONTENT_FILTER_TYPES order): the highest over the whole text and its pieces. */
@@ -130,7 +145,7 @@ export class LinearContentModel {
 /** Reads a model's header and weights; the weights file sits beside the header. */
 export function readContentModel(headerUrl: URL): { header: ContentModelHeader; weights: Float32Array } {
   const header = JSON.parse(readFileSync(headerUrl, "utf8")) as ContentModelHeader;
-  if (header.format !== "basalt-content-linear" || header.version !== 2) throw new Error(`content model: unknown format in ${headerUrl.pathname}`);
+  if (header.format !== "basalt-content-linear" || header.version !== 3) throw new Error(`content model: unknown format in ${headerUrl.pathname}`);
   const bytes = readFileSync(new URL(header.weightsFile, headerUrl));
   const digest = createHash("sha256").update(bytes).digest("hex");
   if (digest !== header.sha256) throw new Error(`content model: ${header.weightsFile} does not match its header's sha256`);

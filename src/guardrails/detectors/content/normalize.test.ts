@@ -42,6 +42,12 @@ describe("normalizeText", () => {
     assert.equal(normalizeText("  so \n\t tired  "), "so tired");
   });
 
+  it("reads masked-PII placeholders as plain words, and leaves other braces alone", () => {
+    assert.equal(normalizeText("Please send the invoice to {EMAIL}."), "please send the invoice to email.");
+    assert.equal(normalizeText("SSN: {US_SOCIAL_SECURITY_NUMBER}"), "ssn: us social security number");
+    assert.equal(normalizeText("{name} and {{system}} and {}"), "{name} and {{system}} and {}");
+  });
+
   it("handles empty and emoji-only text", () => {
     assert.equal(normalizeText(""), "");
     assert.equal(normalizeText("🙂🙂🙂"), "🙂🙂");

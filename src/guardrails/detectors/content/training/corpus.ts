@@ -7,6 +7,7 @@
 // and Alpaca (CC BY-NC) are never read.
 import type { ContentFilterType } from "../../../guardrail.ts";
 import { loadAttackRows } from "./corpus-attacks.ts";
+import { syntheticHarmRows } from "./synthetic-harm.ts";
 import { syntheticInjectionRows } from "./synthetic-injections.ts";
 import { BENIGN, readCsv, readData, readJsonLines, row, type CorpusRow, type Labels } from "./rows.ts";
 
@@ -138,6 +139,7 @@ export function loadCorpus(dataDir: URL): CorpusRow[] {
     ...halueval(dataDir),
     ...loadAttackRows(dataDir),
     ...syntheticInjectionRows(),
+    ...syntheticHarmRows(),
   ].filter((r) => r.text.trim().length > 0);
 }
 

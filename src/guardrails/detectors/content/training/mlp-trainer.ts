@@ -139,3 +139,35 @@ export function trainMlp(examples: readonly MlpExample[], heads: number, options
   }
   return m;
 }
+
+/**
+ * Several perceptrons as one: their hidden units side by side and their outputs averaged.
+ * Exact (the logits equal the mean of the members' logits), so an ensemble of seeds ships as
+ * one wider perceptron.
+ */
+export function concatMlps(members: readonly MlpWeights[]): MlpWeights {
+  const first = members[0]!;
+  const { inputs, outputs } = first;
+  const hidden = members.reduce((sum, m) => sum + m.hidden, 0);
+  const out: MlpWeights = {
+    inputs,
+    hidden,
+    outputs,
+    w1: new Float32Array(hidden * inputs),
+    b1: new Float32Array(hidden),
+    w2: new Float32Array(outputs * hidden),
+    b2: new Float32Array(outputs),
+  };
+  let unit = 0;
+  for (const m of members) {
+    if (m.inputs !== inputs || m.outputs !== outputs) throw new Error("mlp: members differ in shape");
+    out.w1.set(m.w1, unit * inputs);
+    out.b1.set(m.b1, unit);
+    for (let h = 0; h < outputs; h++) {
+      for (let j = 0; j < m.hidden; j++) out.w2[h * hidden + unit + j] = m.w2[h * m.hidden + j]! / members.length;
+      out.b2[h]! += m.b2[h]! / members.length;
+    }
+    unit += m.hidden;
+  }
+  return out;
+}

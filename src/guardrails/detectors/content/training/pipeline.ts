@@ -9,6 +9,9 @@ import { encodeParts } from "../dense.ts";
 import { HeadScorer } from "../model.ts";
 import { normalizeText } from "../normalize.ts";
 import { windowsOf, type WindowConfig } from "../windows.ts";
+import type { MlpWeights } from "../mlp.ts";
+import type { BlendedModel } from "./blend.ts";
+import { trainMlp, type MlpOptions } from "./mlp-trainer.ts";
 import type { CorpusRow } from "./rows.ts";
 import { trainLogistic, type Example, type LogisticModel, type TrainOptions } from "./trainer.ts";
 
@@ -76,9 +79,18 @@ export function trainRows(rows: readonly FeaturizedRow[], examples: ExampleOptio
   return trainLogistic(toExamples(rows, examples), train);
 }
 
+/** Trains the perceptron over the dense vectors of rows (rows must be featurized with a dense part). */
+export function trainMlpRows(rows: readonly FeaturizedRow[], examples: ExampleOptions, heads: number, options: MlpOptions): MlpWeights {
+  const inputs = toExamples(rows, examples).map((e) => {
+    if (!e.dense) throw new Error("trainMlpRows: rows have no dense vectors");
+    return { input: e.dense, y: e.y, weight: e.weight };
+  });
+  return trainMlp(inputs, heads, options);
+}
+
 /** Raw category probabilities of rows (CONTENT_FILTER_TYPES order): the highest over whole text and windows. */
-export function scoreRows(model: LogisticModel, rows: readonly FeaturizedRow[], bits: number): Float64Array[] {
-  const scorer = new HeadScorer(model.weights, model.bias, bits);
+export function scoreRows(model: BlendedModel, rows: readonly FeaturizedRow[], bits: number): Float64Array[] {
+  const scorer = new HeadScorer(model.linear.weights, model.linear.bias, bits, model.mlp);
   const p = new Float64Array(CONTENT_FILTER_TYPES.length);
   return rows.map((f) => {
     const best = new Float64Array(CONTENT_FILTER_TYPES.length);

@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FeatureExtractor } from "../features.ts";
-import { fitStack, mergeModels, pairLogits } from "./blend.ts";
+import { addMlpLogits } from "../mlp.ts";
+import { fitStack, mergeModels, partLogits } from "./blend.ts";
+import { trainMlp } from "./mlp-trainer.ts";
 import { calibrateThresholds, tuneJointly } from "./calibrate.ts";
 import { assign, bucketOf, row, TEST_PERCENT } from "./rows.ts";
 import { seededRandom } from "../../../../util/seeded-random.ts";
@@ -104,23 +106,38 @@ describe("blending", () => {
     const random = seededRandom(9);
     const points = Array.from({ length: 2000 }, () => {
       const y = random() < 0.5 ? 1 : 0;
-      return { zSparse: random() * 4 - 2, zDense: (y ? 1.5 : -1.5) + (random() - 0.5), y: y as 0 | 1, weight: 1 };
+      return { z: [random() * 4 - 2, (y ? 1.5 : -1.5) + (random() - 0.5)], y: y as 0 | 1, weight: 1 };
     });
     const w = fitStack(points);
-    assert.ok(w.dense > 1 && Math.abs(w.sparse) < 0.3, JSON.stringify(w));
+    assert.ok(w.weights[1]! > 1 && Math.abs(w.weights[0]!) < 0.3, JSON.stringify(w));
   });
 
-  it("folds a blend into one table that gives the blended logit", () => {
+  it("stays finite when a few points separate perfectly", () => {
+    const points = [
+      { z: [3, 2, 1], y: 1 as const, weight: 1 },
+      { z: [2, 3, 2], y: 1 as const, weight: 1 },
+      { z: [-2, -1, -3], y: 0 as const, weight: 1 },
+    ];
+    const w = fitStack(points);
+    for (const v of [...w.weights, w.bias]) assert.ok(Number.isFinite(v) && Math.abs(v) < 1e4, JSON.stringify(w));
+  });
+
+  it("folds a blend of three parts into the shipped weights, giving the blended logit", () => {
     const examples = toyExamples(50, 4).map((e, i) => ({ ...e, dense: Float32Array.of(i % 2, 1 - (i % 2), 0.5) }));
     const options = { bits: BITS, heads: 2, denseDims: 3, epochs: 2, learningRate: 0.3, l2: 0, seed: 1, balance: 0 };
     const sparse = trainLogistic(examples, { ...options, parts: { sparse: true, dense: false } });
     const dense = trainLogistic(examples, { ...options, parts: { sparse: false, dense: true } });
-    const stack = [{ sparse: 0.7, dense: 1.3, bias: -0.2 }, { sparse: 1, dense: 1, bias: 0 }];
-    const merged = mergeModels(sparse, dense, stack, BITS);
+    const mlp = trainMlp(examples.map((e) => ({ input: e.dense, y: e.y, weight: 1 })), 2, { hidden: 4, epochs: 3, learningRate: 0.01, weightDecay: 0, batch: 8, seed: 3, balance: 0 });
+    const parts = { sparse, dense, mlp };
+    const stack = [{ weights: [0.7, 1.3, 0.4], bias: -0.2 }, { weights: [1, 1, 1], bias: 0 }];
+    const merged = mergeModels(parts, stack, BITS);
+    const out = new Float64Array(2);
     for (const e of examples.slice(0, 10)) {
-      const { zs, zd } = pairLogits(sparse, dense, 2, BITS, e);
-      const expected = 0.7 * zs[0]! + 1.3 * zd[0]! - 0.2;
-      assert.ok(Math.abs(logit(merged, 2, 1 << BITS, e, 0) - expected) < 1e-4);
+      const z = partLogits(parts, 2, BITS, e);
+      const expected = 0.7 * z[0]![0]! + 1.3 * z[0]![1]! + 0.4 * z[0]![2]! - 0.2;
+      out.fill(0);
+      addMlpLogits(merged.mlp!, e.dense, new Float32Array(4), out);
+      assert.ok(Math.abs(logit(merged.linear, 2, 1 << BITS, e, 0) + out[0]! - expected) < 1e-4);
     }
   });
 });
