@@ -40,7 +40,18 @@ export async function createTestDatabase(): Promise<TestPostgresDatabase> {
   return {
     url: url.toString(),
     name,
-    // WITH (FORCE) (PostgreSQL 13+) also ends connections a failed test did not close.
-    drop: () => onServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    // WITH (FORCE) (PostgreSQL 13+) also ends connections a failed test did not close. Without
+    // pg_signal_backend, PostgreSQL 15 refuses it while an autovacuum worker (the superuser's) is in
+    // the database; a plain DROP, which stops autovacuum by itself, is then tried once more.
+    drop: () =>
+      onServer(async (client) => {
+        try {
+          await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        } catch (error) {
+          if ((error as { code?: string }).code !== "42501") throw error;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          await client.query(`DROP DATABASE IF EXISTS ${name}`);
+        }
+      }),
   };
 }
