@@ -8,10 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { openDatabase } from "../src/store/db/open-database.ts";
-import { openEmbeddedIndex } from "../src/kb/vector-store/embedded/embedded-index.ts";
-import { embeddedIndexDir, embeddedIndexEncryption } from "../src/kb/ingestion/indexes.ts";
-import { openEncryption } from "../src/store/crypto/open-encryption.ts";
-import { DEFAULT_ACCOUNT_ID } from "../src/spec/principal.ts";
+import { assertExactChunks } from "./helpers/kb-index.ts";
 import { runBasalt, serveBasalt } from "./helpers/cli.ts";
 
 const temps: string[] = [];
@@ -124,26 +121,6 @@ describe("basalt kb", () => {
     );
     await db.close();
     assert.equal(records.length, count);
-    // The index is encrypted under the server's keys, which this process opens from the same data directory.
-    const encryption = await openEncryption({ dataDir });
-    const index = await openEmbeddedIndex({
-      dir: embeddedIndexDir(dataDir, DEFAULT_ACCOUNT_ID, knowledgeBaseId),
-      dimensions: 512,
-      encryption: embeddedIndexEncryption(encryption, DEFAULT_ACCOUNT_ID, knowledgeBaseId),
-    });
-    try {
-      let total = 0;
-      for (const record of records) {
-        assert.equal(record.status, "INDEXED");
-        const ids = (await index.chunkIds(record.document_id)).sort();
-        const expected = Array.from({ length: Number(record.chunk_count) }, (_, n) => `${record.document_id}#${n}`).sort();
-        assert.deepEqual(ids, expected, record.document_id);
-        total += ids.length;
-      }
-      assert.equal(await index.count(), total, "no orphan chunks");
-    } finally {
-      await index.close();
-      encryption.close();
-    }
+    await assertExactChunks({ dataDir, knowledgeBaseId, dimensions: 512, records });
   });
 });
