@@ -36,6 +36,8 @@ const UNIT_NEXT = new RegExp(String.raw`^(?:,?[ ]*\n?[ >?]*|,?[ ]+)(?:(?:\d{1,5}
 const NEXT_WORD = /^(?<sep>[ ]*\n(?:[ ]*\n)?[ >?]*,?[ ]*|,[ ]*|[ ]+)(?<word>[^\s,]{1,40})/u;
 
 const LOWER_LOCALITY_WORDS = /^(?:de|del|do|da|di|du|la|le|na|nad|pod|sur|am|im|an|bei|en|y|i|e|o)$/;
+/** A particle inside a place name, before a capitalised word: "Turkovice u Prelouce", "Cite El Farik", "Chomutice u Horic v Podkrkonoší". */
+const PLACE_PARTICLE = /^(?:u|v|z|ve|nad|pod|pri|při|el|al|la|le|les|los|las|de|del|di|da|do|du|des|van|von|der|den|sur|am|an|im|bei|en|y)$/i;
 // Tags of words that can name a place ("Saint", "Wood", "Three Rivers"), and of words that
 // never start one (the sentence going on: "I", "the", "for", "is").
 const LOCALITY_TAGS = new Set(["Noun", "Singular", "Plural", "ProperNoun", "Place", "Demonym", "Adjective", "Comparative", "Superlative", "Actor", "Uncountable", "Organization", "Cardinal", "TextValue"]);
@@ -168,6 +170,8 @@ function localityWords({ token, after, afterNext, caseless, taken, ownLine, afte
   const town = (t: Token | undefined): boolean => sameLine(t) && /^\p{Lu}/u.test(t.word) && localityWord(t.word, caseless);
   // A Czech, Slovak, Swedish or Greek postal code before the town: "110 00 Praha".
   if (/^\d{3}$/.test(word) && sameLine(after) && /^\d{2}$/.test(after.word) && town(afterNext)) return { words: 2, postal: true };
+  // A 3+2 postal code closing the address: "ANNERSTAD nan 340 12".
+  if (/^\d{3}$/.test(word) && taken > 0 && sameLine(after) && /^\d{2}$/.test(after.word) && (!afterNext || afterNext.segment)) return { words: 2, postal: true };
   if (/^\d{1,3}$/.test(word)) {
     // After a comma: a numeric region code before a postal code ("Hania Bazid, 43 73313",
     // "Cite Essanaouber\n, 32\n 60810"), or a short postal code before the town
@@ -187,9 +191,13 @@ function localityWords({ token, after, afterNext, caseless, taken, ownLine, afte
   // A region code before a postal code in lower-case text: "toronto, on 82269".
   if (caseless && /^\p{L}{2}$/u.test(word) && after && POSTAL.test(after.word)) return one;
   if (localityWord(word, caseless, ownLine)) return one;
+  if (!caseless && taken > 0 && !token.segment && PLACE_PARTICLE.test(word) && town(after)) return one;
   // A capitalised verb starts a place name only when a place word follows it on the same line
-  // ("Cite Essanaouber", "Mount Pleasant"; not "Visit our website").
-  const named = sameLine(after) && /^\p{Lu}/u.test(after.word) && (foreignName(after.word) || localityWord(after.word, caseless));
+  // ("Cite Essanaouber", "Mount Pleasant", "Cite El Farik"; not "Visit our website").
+  const named =
+    sameLine(after) &&
+    /^\p{Lu}/u.test(after.word) &&
+    (foreignName(after.word) || localityWord(after.word, caseless) || (PLACE_PARTICLE.test(after.word) && town(afterNext)));
   return !caseless && placeStarter(word) && named ? one : stop;
 }
 

@@ -63,6 +63,7 @@ const STREET_PREFIXES = [
   ]),
   String.raw`ul\.|al\.|os\.|Λ\.|пр\.|ул\.|Jl\.|jl\.|trg`,
 ].join("|");
+const STREET_PREFIX_WORD = new RegExp(`^(?:${STREET_PREFIXES})$`, "u");
 // French, Italian, Spanish and Portuguese street types are often written in lower case after
 // the building number ("64, rue de Marchand").
 const LOWER_PREFIXES = "rue|chemin|impasse|allée|quai|boulevard|avenue|via|viale|vicolo|calle|avenida|rua|travessa|strada|piazza|corso|largo|paseo|camino";
@@ -86,7 +87,7 @@ const STANDALONE_TYPES = [
 // Words that are also English ("Gate 23", "Street 5") only count in lower case, as they are written there.
 const POSTFIX_WORDS = [
   "u.", "utca", "út", "útja", "tér", "krt.", "körút", "rkp.", "sor", "köz", "kapu", "sétány", "fasor", "terrasse", "baan",
-  "mnt.", "maantee", "puiestee", "tänav", "cesta", "ulica",
+  "mnt.", "maantee", "puiestee", "tänav", "põik", "cesta", "ulica",
 ];
 const POSTFIX_LOWER_ONLY = ["gate", "gata", "gade", "vei", "vej", "allé", "street", "tee", "mnt"];
 const POSTFIX_TYPES = [spellings(POSTFIX_WORDS), ...POSTFIX_LOWER_ONLY.map((w) => w.replace(/\./g, "\\."))].join("|");
@@ -188,6 +189,8 @@ function cores(caseless: boolean): Core[] {
   const prefixes = caseless ? STREET_PREFIXES.toLowerCase() : STREET_PREFIXES;
   const compound = caseless ? String.raw`[\p{L}\p{M}-]{0,40}(?:${ENDINGS_LOWER})` : String.raw`(?:\p{Lu}[\p{L}\p{M}-]{0,40}(?:${ENDINGS_LOWER})|(?:${ENDINGS_CAPITAL}))`;
   const lead = caseless ? "" : String.raw`(?:${W}[ ]+){0,2}`;
+  // "Rue de la Hulotais Apt. 087": a unit word ends the street name.
+  const notUnit = String.raw`(?!${UNIT_WORD}[ ]?#?[ ]?\d)`;
   // "137 Avenue Teboulbi St.": the street type came first, so a trailing "St." is not the street's.
   const typedFirst = new RegExp(String.raw`^(?:\d{1,6}[A-Za-z]?[ ]+){1,2}(?:${prefixes})[ ]+\S+[ ]+\S`, flags.replace("g", ""));
   return [
@@ -202,10 +205,11 @@ function cores(caseless: boolean): Core[] {
     },
     // Rua do Arenque 1634 · ul. Słowicza 10 · Via dei Fiorentini 17
     // Rua das Flores, 123 (a comma before the number)
-    { re: new RegExp(String.raw`(?<![\p{L}\d.])(?:\d{1,6}[ ]+)?(?:${house}[ ]+)?(?:${prefixes})(?:[ ]+(?:${W}|${PARTICLE})){0,4}?,?[ ]+${num}`, flags), score: 0.65 },
+    { re: new RegExp(String.raw`(?<![\p{L}\d.])(?:\d{1,6}[ ]+)?(?:${house}[ ]+)?(?:${prefixes})(?:[ ]+(?:${notUnit}${W}|${PARTICLE})){0,4}?,?[ ]+${num}`, flags), score: 0.65 },
     // 62 Rue Gafsa · 9554 62 Rue Gafsa · 63 Avenue du Golf Arabe (building number first, name last)
     // 64, rue de Marchand · 12 avenue Victor Hugo (lower-case type after the number)
-    { re: new RegExp(String.raw`(?<![\p{L}\d.])(?:\d{1,6}[ ]+)?${house},?[ ]+(?:${prefixes}|${LOWER_PREFIXES})[ ]+(?:${PARTICLE}[ ]+){0,2}${W}(?:[ ]+(?:${W}|${PARTICLE})){0,4}`, flags), score: 0.6 },
+    // 770 26 rue des lieutemants Thomazo (after a particle, a lower-case word still names the street)
+    { re: new RegExp(String.raw`(?<![\p{L}\d.])(?:\d{1,6}[ ]+)?${house},?[ ]+(?:${prefixes}|${LOWER_PREFIXES})[ ]+(?:(?:${PARTICLE}[ ]+){1,2}(?:${W}|${LOWER_WORD})|${W})(?:[ ]+(?:${notUnit}${W}|${PARTICLE})){0,4}`, flags), score: 0.6 },
     // Koskikatu 25 · Villacher Strasse 89 · Brucker Bundesstrasse 31 · 255 hersnapvej 18 (lower case after a number)
     { re: new RegExp(String.raw`(?<![\p{L}\p{M}\d-])(?:${house}[ ]+)?${lead}${compound}[ ]+${num}`, flags), score: 0.65 },
     { re: new RegExp(String.raw`(?<![\p{L}\p{M}\d.,-])${house}[ ]+\p{Ll}[\p{L}\p{M}-]{0,40}(?:${ENDINGS_LOWER})[ ]+${num}`, flags), score: 0.65 },
@@ -213,7 +217,15 @@ function cores(caseless: boolean): Core[] {
     {
       re: new RegExp(String.raw`(?<![\p{L}\d])(?:${house}[ ]+)?${W}(?:[ ]+(?:${W}|${LOWER_WORD})){0,2}[ ]+(?:${POSTFIX_TYPES})[ ]+${numDot}`, flags),
       score: 0.65,
-      check: (core) => (caseless || core.split(/[ ]+/).slice(0, -2).every((w) => !/^\p{Ll}/u.test(w) || streetNameWord(w)) ? { skip: 0, score: 0.65 } : undefined),
+      check: (core) => {
+        const words = [...core.matchAll(/\S+/g)].slice(0, -2);
+        // In lower-case text, the sentence's own words before the name are left out ("enter on hegyalja út 98.").
+        if (caseless) {
+          const first = words.findIndex((w) => streetNameWord(w[0]) || /^\d/.test(w[0]));
+          return first >= 0 ? { skip: words[first]?.index ?? 0, score: 0.65 } : undefined;
+        }
+        return words.every((w) => !/^\p{Ll}/u.test(w[0]) || streetNameWord(w[0])) ? { skip: 0, score: 0.65 } : undefined;
+      },
     },
     // 20789 Allika 46 · 5638 Aasa 43: building number, street name, number
     { re: new RegExp(String.raw`(?<![\w.,])(?!(?:19|20)\d\d\b)\d{2,6}[ ]+${W}(?:[ ]+(?:${W}|${POSTFIX_TYPES})){0,2}[ ]+${num}`, flags), score: 0.45, check: numberedName },
@@ -236,7 +248,7 @@ const CASELESS = cores(true);
 
 /** "3784 Archwood Avenue St.", "137 Avenue Teboulbi St.": a street that already has its type does not take a second one. */
 function repeatedType(caseless: boolean): RegExp {
-  const prefixes = caseless ? STREET_PREFIXES.toLowerCase() : STREET_PREFIXES;
+  const prefixes = caseless ? STREET_PREFIXES.toLowerCase() : `${STREET_PREFIXES}|${LOWER_PREFIXES}`;
   const suffixes = caseless ? STREET_SUFFIXES.toLowerCase() : STREET_SUFFIXES;
   return new RegExp(String.raw`(?:(?:^|[ ])(?:${prefixes})[ ].{1,80}|[ ](?:${suffixes}))(?<type>[ ]+(?:St\.?|Str\.|[Ss]treet))$`, caseless ? "iu" : "u");
 }
@@ -302,6 +314,27 @@ function mergeOverlapping(text: string, found: PiiMatch[]): PiiMatch[] {
   return merged;
 }
 
+// A building number, and up to three words of the street name, left before a core that took only
+// part of the street: "2035 Gewerbepark 45 Apt. 815" (the core was "45 Apt. 815"), "6570 Jiřího z
+// Poděbrad 1874", "94941 2505 Heatherleigh", "Fuglie 41 Popović Dam". It must start a line or
+// follow a preposition or colon.
+const LEADING_BUILDING = /(?:^|(?<=\n[ >?]*)|(?<=(?:^|[ ])(?:at|to|in|on|with|is|of|from|address|:)[ ]+))(?<run>\p{Lu}[\p{L}\p{M}'’-]{1,40}|(?:\p{Lu}[\p{L}\p{M}'’-]{1,40}[ ]+)?\d{1,6}(?:[ ]+[\p{L}\p{M}'’.-]{1,40}){0,3})[ ]+$/u;
+const NAME_PARTICLE = /^(?:\p{Ll}|[dl]['’]\p{L}.*|de|do|da|dos|das|del|di|du|des|la|le|van|von|der|den|ten|ter)$/u;
+
+/** The start of the address once a leading building number and street words are taken in. */
+function leadingBuilding(text: string, start: number): number {
+  const from = Math.max(text.lastIndexOf("\n", start - 1) + 1, start - 80);
+  const m = LEADING_BUILDING.exec(text.slice(from, start));
+  const run = m?.groups?.run;
+  if (!m || !run) return start;
+  const streetWord = (w: string): boolean => NAME_PARTICLE.test(w) || STREET_PREFIX_WORD.test(w) || (/^\p{Lu}/u.test(w) && streetNameWord(w));
+  const [first = "", ...rest] = run.split(/[ ]+/);
+  // A word before the building number is a street name only when it is not English or a name ("Fuglie 41 Popović Dam").
+  const numbered = /^\d/.test(first);
+  if (!numbered && (!foreignWord(first) || (rest.length === 0 && !/^\d/.test(text[start] ?? "")))) return start;
+  return (numbered ? rest : rest.slice(1)).every(streetWord) ? from + m.index : start;
+}
+
 /** Grows a core into the full address and scores it; undefined when too weak. */
 function grow(text: string, core: { start: number; end: number; base: number; caseless: boolean }): PiiMatch | undefined {
   let { start, end } = core;
@@ -311,6 +344,7 @@ function grow(text: string, core: { start: number; end: number; base: number; ca
     const right = (core.caseless ? RIGHT_FRAME_CASELESS : RIGHT_FRAME).exec(text.slice(end, end + 60));
     if (right) end += right[0].length;
   }
+  start = leadingBuilding(text, start);
   const before = text.slice(Math.max(0, start - 20), start);
   const unitBefore = LEFT_UNIT.exec(before) ?? (/^\d+[ ]\d/.test(text.slice(start, end)) ? LEFT_UNIT_WORD.exec(before) : null);
   if (unitBefore) start -= unitBefore[0].length;

@@ -135,6 +135,13 @@ describe("built-in PII recognizer: whole addresses", () => {
     ["a British flat and postcode", "Invoice recipient:\nAcme Ltd\nFlat 12\nJones Fields\nWest Sarah\nSW1A 1AA", "Flat 12\nJones Fields\nWest Sarah\nSW1A 1AA"],
     ["a Canadian postcode and the country", "Head office: 123 Bay Street\nToronto, ON M5J 2N8\nCanada", "123 Bay Street\nToronto, ON M5J 2N8\nCanada"],
     ["a French street type in lower case", "Please deliver to 64, rue de Marchand\n75001 Paris.", "64, rue de Marchand\n75001 Paris"],
+    ["a building number and street word before the street number", "The letter arrived at 2035 Gewerbepark 45 Apt. 815 Suite 979, Brú, Iceland 82407 last night.", "2035 Gewerbepark 45 Apt. 815 Suite 979, Brú, Iceland 82407"],
+    ["a street name with a particle and a town with one", "I now live in 6570 Jiřího z Poděbrad 1874\n Apt. 008\n Velká Bukovina u Decína\n Czech Republic 67420", "6570 Jiřího z Poděbrad 1874\n Apt. 008\n Velká Bukovina u Decína\n Czech Republic 67420"],
+    ["quoted lines with no space after the mark", ">Alberico Rizzo\n>770 26 rue des lieutemants Thomazo\n>Apt. 735\n>DOLE\n>France 35910", "770 26 rue des lieutemants Thomazo\n>Apt. 735\n>DOLE\n>France 35910"],
+    ["a unit after a lower-case street type, then town and country", "it is 143 31 rue de la Hulotais Apt. 087 SAINT-PRIEST France", "143 31 rue de la Hulotais Apt. 087 SAINT-PRIEST France"],
+    ["a district with an article after a comma", "Lóa lives at 79063 63 Rue de Kairouan, Cite El Farik", "79063 63 Rue de Kairouan, Cite El Farik"],
+    ["a street name in lower-case text, without the verb before it", "pedestrians must enter on hegyalja út 98. st. the first three months", "hegyalja út 98."],
+    ["a 3+2 postal code closing the address", "Suite 913 0547 Bygget 91\nANNERSTAD nan 340 12", "Suite 913 0547 Bygget 91\nANNERSTAD nan 340 12"],
   ];
   for (const [shape, text, address] of cases) {
     it(`takes ${shape}`, () => assert.deepEqual(addresses(text), [address]));
@@ -162,6 +169,8 @@ describe("built-in PII recognizer: whole addresses", () => {
     "Glassroth v. Moore, 229 F. Supp. 2d 1290 (M.D. Ala. 2002), was appealed.",
     "Items:\n2 Golf Club\n3 Tennis Balls\n1 Water Bottle",
     "the 2020 general election took place in november and we raised 15000 in its first week",
+    "In 2019 Apple sold 12 Apt. 4 units to us, and Maria 41 was a great year for Kobe 24.",
+    "We met at 10 Downing and 3 Smith u 40 times.",
   ];
   for (const text of lookAlikes) {
     it(`finds no address in: ${text.slice(0, 50)}…`, () => assert.deepEqual(addresses(text), []));
