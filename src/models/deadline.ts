@@ -53,40 +53,46 @@ export function withDeadline(model: LanguageModel, timeoutMs: number): LanguageM
       }
     },
 
-    async *stream(request: GenerateRequest): AsyncIterable<StreamPart> {
-      const { controller, release } = linkedController(request.signal);
-      const iterator = model.stream({ ...request, signal: controller.signal })[Symbol.asyncIterator]();
-      // One timer per stream, refreshed on every part, and one promise it rejects: a stream
-      // carries thousands of parts, so nothing here is allocated per part but the race.
-      let expire: (error: BasaltError) => void = () => undefined;
-      const idle = new Promise<never>((_, reject) => (expire = reject));
-      idle.catch(() => undefined);
-      const timer = setTimeout(() => {
-        const error = timeoutError(timeoutMs);
-        controller.abort(error);
-        expire(error);
-      }, timeoutMs);
-      let finished = false;
-      try {
-        while (true) {
-          const next = await Promise.race([iterator.next(), idle]);
-          if (next.done) {
-            finished = true;
-            return;
-          }
-          yield next.value;
-          timer.refresh(); // the consumer's time writing the part does not count as model time
-        }
-      } finally {
-        clearTimeout(timer);
-        release();
-        // Only a stream left early needs its upstream call cancelled (an abort also builds a
-        // DOMException with a stack: too costly to do at the end of every stream).
-        if (!finished) {
-          if (!controller.signal.aborted) controller.abort();
-          void iterator.return?.();
-        }
-      }
+    stream(request: GenerateRequest): AsyncIterable<StreamPart> {
+      if (model.enforcesDeadline) return model.stream({ ...request, streamIdleMs: timeoutMs });
+      return idleBounded(model, request, timeoutMs);
     },
   };
+}
+
+/** A stream whose parts must each come within `timeoutMs` (the first one too). */
+async function* idleBounded(model: LanguageModel, request: GenerateRequest, timeoutMs: number): AsyncIterable<StreamPart> {
+  const { controller, release } = linkedController(request.signal);
+  const iterator = model.stream({ ...request, signal: controller.signal })[Symbol.asyncIterator]();
+  // One timer per stream, refreshed on every part, and one promise it rejects: a stream
+  // carries thousands of parts, so nothing here is allocated per part but the race.
+  let expire: (error: BasaltError) => void = () => undefined;
+  const idle = new Promise<never>((_, reject) => (expire = reject));
+  idle.catch(() => undefined);
+  const timer = setTimeout(() => {
+    const error = timeoutError(timeoutMs);
+    controller.abort(error);
+    expire(error);
+  }, timeoutMs);
+  let finished = false;
+  try {
+    while (true) {
+      const next = await Promise.race([iterator.next(), idle]);
+      if (next.done) {
+        finished = true;
+        return;
+      }
+      yield next.value;
+      timer.refresh(); // the consumer's time writing the part does not count as model time
+    }
+  } finally {
+    clearTimeout(timer);
+    release();
+    // Only a stream left early needs its upstream call cancelled (an abort also builds a
+    // DOMException with a stack: too costly to do at the end of every stream).
+    if (!finished) {
+      if (!controller.signal.aborted) controller.abort();
+      void iterator.return?.();
+    }
+  }
 }

@@ -64,6 +64,11 @@ export interface GenerateRequest {
    * wrapper for models that enforce deadlines themselves (see {@link LanguageModel.enforcesDeadline}).
    */
   deadlineAt?: number;
+  /**
+   * For stream(), the longest wait for the next part (and the first), set by the same wrapper
+   * for the same models: their transport times it.
+   */
+  streamIdleMs?: number;
 }
 
 /** Why generation stopped, in Bedrock Converse's vocabulary. */
@@ -127,8 +132,9 @@ export type StreamPart =
 export interface LanguageModel {
   readonly modelId: string;
   /**
-   * generate() ends by `request.deadlineAt` on its own, with ModelTimeoutException (the upstream
-   * HTTP providers time their one request), so the deadline wrapper adds no timer or signal.
+   * generate() ends by `request.deadlineAt` on its own, and stream() after `request.streamIdleMs`
+   * without a part, with ModelTimeoutException (the upstream HTTP providers time their one
+   * request), so the deadline wrapper adds no timer, signal or race.
    */
   readonly enforcesDeadline?: boolean;
   /** Generates a whole answer. */

@@ -1,14 +1,17 @@
 // HTTP to upstream model servers over undici: ONE keep-alive Pool per upstream origin, shared
 // by every model pointing at it. This is on the gateway's hot path, so a call does one Map
 // lookup, one JSON.stringify and one dispatch; global fetch is avoided (Web streams and
-// Request/Response objects cost several allocations per call). Whole-JSON calls go through
-// `postJson`, a raw dispatch handler that gathers the body's chunks: undici's request() costs
-// an AsyncResource and a Readable per call, about a quarter of the gateway's added latency.
+// Request/Response objects cost several allocations per call). Calls are raw dispatch handlers:
+// `postJson` gathers the body's chunks, `postSse` parses events as they come (sse-stream.ts);
+// undici's request() costs an AsyncResource and a Readable per call, about a quarter of the
+// gateway's added latency, and a Readable's async iterator per streamed chunk.
 import type { Logger } from "pino";
 import { Pool, util as undiciUtil, type Dispatcher } from "undici";
 import { BasaltError } from "../../spec/errors.ts";
 import { timeoutError } from "../deadline.ts";
+import type { StreamPart, Warning } from "../../spec/model.ts";
 import { retryAfterSeconds, statusError, transportError } from "./errors.ts";
+import { SseStream, type SseMapper } from "./sse-stream.ts";
 
 /** Where an upstream lives: the pool key plus the path prefix every call is appended to. */
 export interface UpstreamEndpoint {
@@ -37,13 +40,12 @@ export interface UpstreamPost {
   timeoutMs: number;
   /** `performance.now()` time by which a postJson() call must end (the model call's deadline). */
   deadlineAt?: number;
+  /** A postSse() stream fails with ModelTimeoutException after this long without a body chunk. */
+  idleTimeoutMs?: number;
   /** Upstream kind for messages, e.g. "OpenAI-compatible". */
   upstream: string;
   logger: Logger;
 }
-
-/** A successful (2xx) upstream response; the caller must consume or dump `body`. */
-export type UpstreamResponse = Dispatcher.ResponseData;
 
 const ERROR_BODY_LOG_LIMIT = 2048;
 
@@ -73,50 +75,40 @@ export class UpstreamHttp {
     return pool;
   }
 
-  /** POSTs JSON; resolves on 2xx, throws a BasaltError for any other status or transport failure. */
-  async post(call: UpstreamPost): Promise<UpstreamResponse> {
-    const { endpoint, signal, upstream } = call;
-    let response: UpstreamResponse;
-    try {
-      response = await this.pool(endpoint.origin).request({
-        method: "POST",
-        path: endpoint.basePath + call.path + endpoint.search,
-        headers: call.headers,
-        body: call.body,
-        signal,
-        headersTimeout: call.timeoutMs,
-        bodyTimeout: call.timeoutMs,
-      });
-    } catch (error) {
-      throw transportError({ upstream, error, signal });
-    }
-    const status = response.statusCode;
-    if (status >= 200 && status < 300) return response;
-    await discardErrorBody(response, call);
-    throw statusError({ upstream, status, retryAfterSeconds: retryAfterSeconds(response.headers) });
-  }
-
   /**
    * POSTs JSON and resolves with the parsed 2xx body; rejects with a BasaltError for any other
    * status, a transport failure, an abort of `signal` or a body that is not JSON.
    */
   postJson(call: UpstreamPost): Promise<unknown> {
-    const { endpoint } = call;
     return new Promise((resolve, reject) => {
       const handler = new JsonResponseHandler(call, resolve, reject);
-      if (handler.settled) return;
-      this.pool(endpoint.origin).dispatch(
-        {
-          method: "POST",
-          path: endpoint.basePath + call.path + endpoint.search,
-          headers: call.headers,
-          body: call.body,
-          headersTimeout: call.timeoutMs,
-          bodyTimeout: call.timeoutMs,
-        },
-        handler as Dispatcher.DispatchHandler,
-      );
+      if (!handler.settled) this.dispatch(call, handler as Dispatcher.DispatchHandler);
     });
+  }
+
+  /**
+   * POSTs JSON and streams the SSE answer as typed parts, mapped by `mapper` (sse-stream.ts).
+   * The call starts now; a failure before the response head is thrown from the first next().
+   */
+  postSse(call: UpstreamPost, mapper: SseMapper, warnings: readonly Warning[]): AsyncIterable<StreamPart> {
+    const stream = new SseStream(call, mapper, warnings);
+    if (!stream.settled) this.dispatch(call, stream as Dispatcher.DispatchHandler);
+    return stream;
+  }
+
+  private dispatch(call: UpstreamPost, handler: Dispatcher.DispatchHandler): void {
+    const { endpoint } = call;
+    this.pool(endpoint.origin).dispatch(
+      {
+        method: "POST",
+        path: endpoint.basePath + call.path + endpoint.search,
+        headers: call.headers,
+        body: call.body,
+        headersTimeout: call.timeoutMs,
+        bodyTimeout: call.timeoutMs,
+      },
+      handler,
+    );
   }
 
   /** Destroys every pool and its sockets; a later call opens fresh ones. */
@@ -124,20 +116,6 @@ export class UpstreamHttp {
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((pool) => pool.destroy().catch(() => undefined)));
-  }
-}
-
-/** Reads an error body only for the debug log (it never reaches a client); otherwise drains it. */
-async function discardErrorBody(response: UpstreamResponse, call: UpstreamPost): Promise<void> {
-  try {
-    if (call.logger.isLevelEnabled("debug")) {
-      const text = await response.body.text();
-      call.logger.debug({ status: response.statusCode, body: text.slice(0, ERROR_BODY_LOG_LIMIT) }, "upstream error response");
-    } else {
-      await response.body.dump({ limit: 64 * 1024 });
-    }
-  } catch {
-    // The socket went away while draining: nothing to release, the status is what matters.
   }
 }
 

@@ -9,8 +9,7 @@ import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from 
 import type { Provider } from "../../provider.ts";
 import { countRequestTokens } from "../../text-tokens.ts";
 import { transportError } from "../../upstream/errors.ts";
-import { UpstreamHttp, upstreamEndpoint, type UpstreamEndpoint, type UpstreamPost, type UpstreamResponse } from "../../upstream/http-client.ts";
-import { sseStreamParts } from "../../upstream/sse-parts.ts";
+import { UpstreamHttp, upstreamEndpoint, type UpstreamEndpoint, type UpstreamPost } from "../../upstream/http-client.ts";
 import { toAnthropicRequest } from "./map-request.ts";
 import { fromAnthropicResponse, UPSTREAM } from "./map-response.ts";
 import { AnthropicStreamMapper } from "./map-stream.ts";
@@ -68,11 +67,6 @@ class AnthropicLanguageModel implements LanguageModel {
     };
   }
 
-  /** POSTs `body` and returns the 2xx response, for streams (errors are already mapped). */
-  private post(path: string, body: unknown, beta: string | undefined, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
-    if (signal?.aborted) return Promise.reject(transportError({ upstream: UPSTREAM, error: signal.reason, signal }));
-    return this.http.post(this.call(path, body, beta, signal));
-  }
 
   /** POSTs `body` and returns the parsed 2xx JSON body (errors are already mapped). */
   private postJson(path: string, body: unknown, beta: string | undefined, signal: AbortSignal | undefined, deadlineAt?: number): Promise<unknown> {
@@ -101,8 +95,8 @@ class AnthropicLanguageModel implements LanguageModel {
 
   stream(request: GenerateRequest): AsyncIterable<StreamPart> {
     const { body, beta, warnings } = toAnthropicRequest(request, { model: this.config.upstreamModel, stream: true });
-    const response = this.post("/messages", body, beta, request.signal);
-    return sseStreamParts({ response, mapper: new AnthropicStreamMapper(), warnings, upstream: UPSTREAM, signal: request.signal });
+    const call = { ...this.call("/messages", body, beta, request.signal), idleTimeoutMs: request.streamIdleMs };
+    return this.http.postSse(call, new AnthropicStreamMapper(), warnings);
   }
 }
 

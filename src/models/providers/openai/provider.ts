@@ -4,12 +4,12 @@
 import type { Logger } from "pino";
 import type { ModelConfigOf } from "../../../config/schema.ts";
 import { resolveSecret } from "../../../config/secrets.ts";
-import type { EmbeddingModel, EmbedRequest, EmbedResult, GenerateRequest, GenerateResult, LanguageModel, StreamPart } from "../../../spec/model.ts";
+import type { EmbeddingModel, EmbedRequest, EmbedResult, GenerateRequest, GenerateResult, LanguageModel, StreamPart, Warning } from "../../../spec/model.ts";
 import type { Provider } from "../../provider.ts";
 import { countRequestTokens, countTextTokens } from "../../text-tokens.ts";
 import { transportError } from "../../upstream/errors.ts";
-import { UpstreamHttp, upstreamEndpoint, type UpstreamEndpoint, type UpstreamPost, type UpstreamResponse } from "../../upstream/http-client.ts";
-import { sseStreamParts } from "../../upstream/sse-parts.ts";
+import { UpstreamHttp, upstreamEndpoint, type UpstreamEndpoint, type UpstreamPost } from "../../upstream/http-client.ts";
+import type { SseMapper } from "../../upstream/sse-stream.ts";
 import { toEmbeddingBody, toOpenAiRequest } from "./map-request.ts";
 import { fromEmbeddingResponse, fromOpenAiResponse, UPSTREAM } from "./map-response.ts";
 import { OpenAiStreamMapper } from "./map-stream.ts";
@@ -40,10 +40,9 @@ class OpenAiClient {
     return this.headers;
   }
 
-  /** POSTs `body` to `path` and returns the 2xx response (errors are already mapped). */
-  post(path: string, body: unknown, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
-    if (signal?.aborted) return Promise.reject(transportError({ upstream: UPSTREAM, error: signal.reason, signal }));
-    return this.http.post(this.call(path, body, signal));
+  /** POSTs `body` to `path` and streams the SSE answer as parts (errors are already mapped). */
+  postSse(path: string, body: unknown, mapper: SseMapper, warnings: Warning[], request: GenerateRequest): AsyncIterable<StreamPart> {
+    return this.http.postSse({ ...this.call(path, body, request.signal), idleTimeoutMs: request.streamIdleMs }, mapper, warnings);
   }
 
   private call(path: string, body: unknown, signal: AbortSignal | undefined, deadlineAt?: number): UpstreamPost {
@@ -88,8 +87,7 @@ class OpenAiLanguageModel implements LanguageModel {
 
   stream(request: GenerateRequest): AsyncIterable<StreamPart> {
     const { path, body, warnings } = toOpenAiRequest(request, { model: this.client.config.upstreamModel, stream: true });
-    const response = this.client.post(path, body, request.signal);
-    return sseStreamParts({ response, mapper: new OpenAiStreamMapper(request), warnings, upstream: UPSTREAM, signal: request.signal });
+    return this.client.postSse(path, body, new OpenAiStreamMapper(request), warnings, request);
   }
 }
 
