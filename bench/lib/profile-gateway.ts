@@ -1,10 +1,11 @@
 // Profiling aid for the gateway's per-request path: starts the bench upstream and Basalt (with
 // --cpu-prof into PROFILE_DIR when set), sends sequential chat completions on one keep-alive
-// connection, prints the p50 round trip through Basalt and directly, then stops both. With
+// connection, prints the p50 round trip through Basalt and directly and Basalt's CPU time per
+// request (steadier than the round trip on a shared machine), then stops both. With
 // `streams:N`, it opens N concurrent streams (64 chunks, 20 ms apart) three times instead and
 // prints the worst gap between chunks.
 // Usage: node --import tsx bench/lib/profile-gateway.ts [requests | streams:N] [profileDir]
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, Pool } from "undici";
@@ -67,8 +68,15 @@ if (streamMode) {
 }
 await run(basalt.url, 2000);
 await run(upstream.url, 2000);
+/** CPU seconds (user + system) a process has used, from /proc (Linux). */
+function cpuSeconds(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+const cpuBefore = cpuSeconds(basalt.process.pid);
 const viaBasalt = await run(basalt.url, requests);
+const cpuPerRequest = ((cpuSeconds(basalt.process.pid) - cpuBefore) / requests) * 1e6;
 const direct = await run(upstream.url, requests);
-console.log(`basalt p50 ${percentile(viaBasalt, 50).toFixed(3)} ms, direct p50 ${percentile(direct, 50).toFixed(3)} ms, added ${(percentile(viaBasalt, 50) - percentile(direct, 50)).toFixed(3)} ms`);
+console.log(`basalt p50 ${percentile(viaBasalt, 50).toFixed(3)} ms, direct p50 ${percentile(direct, 50).toFixed(3)} ms, added ${(percentile(viaBasalt, 50) - percentile(direct, 50)).toFixed(3)} ms; Basalt's CPU ${cpuPerRequest.toFixed(0)} µs per request`);
 await basalt.stop();
 await upstream.stop();

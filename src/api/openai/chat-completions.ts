@@ -72,13 +72,10 @@ export function chatCompletionsHandler(deps: ApiDeps) {
     }
 
     const mapper = new ChatStreamMapper(meta, parsed.includeUsage);
-    function guardedParts(): AsyncIterable<StreamPart> {
-      const parts = entry.streaming ? language.stream(sent) : generatedStream(language, sent);
-      return guard ? guardStream(guard, parts, { inputTokens: () => language.countTokens(sent) }) : parts;
-    }
+    const parts = entry.streaming ? language.stream(sent) : generatedStream(language, sent);
     await sendSse({
       ctx,
-      source: call.observe(guardedParts()),
+      source: call.observe(guard ? guardStream(guard, parts, { inputTokens: () => language.countTokens(sent) }) : parts),
       headers,
       start: mapper.start(),
       map: (part) => {
