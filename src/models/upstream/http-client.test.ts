@@ -1,48 +1,45 @@
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { pino } from "pino";
 import { BasaltError } from "../../spec/errors.ts";
 import { UpstreamHttp, upstreamEndpoint, type UpstreamPost } from "./http-client.ts";
+import { startTestUpstream, type TestUpstream } from "./test-upstream.ts";
 
-/** A real HTTP server whose path picks the behaviour under test. */
-function startServer(): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      switch (req.url) {
-        case "/v1/ok":
-          res.writeHead(200, { "content-type": "application/json" });
-          // Two chunks: the handler must join them.
-          res.write('{"answer":');
-          setTimeout(() => res.end('"yes"}'), 5);
-          return;
-        case "/v1/busy":
-          res.writeHead(429, { "retry-after": "7" });
-          res.end("slow down");
-          return;
-        case "/v1/garbage":
-          res.writeHead(200, { "content-type": "application/json" });
-          res.end("<html>not json</html>");
-          return;
-        case "/v1/trickle": {
-          // Each byte comes well within the read timeout; the whole body takes far longer than the deadline.
-          res.writeHead(200, { "content-type": "application/json" });
-          const timer = setInterval(() => res.write(" "), 20);
-          res.on("close", () => clearInterval(timer));
-          return;
-        }
-        case "/v1/hang":
-          return; // never answers
-        default:
-          res.writeHead(404);
-          res.end();
+/** The test upstream's behaviour, picked by the path. */
+const handler: RequestListener = (req, res) => {
+  req.resume();
+  req.on("end", () => {
+    switch (req.url) {
+      case "/v1/ok":
+        res.writeHead(200, { "content-type": "application/json" });
+        // Two chunks: the handler must join them.
+        res.write('{"answer":');
+        setTimeout(() => res.end('"yes"}'), 5);
+        return;
+      case "/v1/busy":
+        res.writeHead(429, { "retry-after": "7" });
+        res.end("slow down");
+        return;
+      case "/v1/garbage":
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end("<html>not json</html>");
+        return;
+      case "/v1/trickle": {
+        // Each byte comes well within the read timeout; the whole body takes far longer than the deadline.
+        res.writeHead(200, { "content-type": "application/json" });
+        const timer = setInterval(() => res.write(" "), 20);
+        res.on("close", () => clearInterval(timer));
+        return;
       }
-    });
+      case "/v1/hang":
+        return; // never answers
+      default:
+        res.writeHead(404);
+        res.end();
+    }
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
-}
+};
 
 async function rejection(promise: Promise<unknown>): Promise<BasaltError> {
   try {
@@ -55,31 +52,15 @@ async function rejection(promise: Promise<unknown>): Promise<BasaltError> {
 }
 
 describe("UpstreamHttp.postJson", () => {
-  let server: Server;
+  let upstream: TestUpstream;
   let http: UpstreamHttp;
-  let call: (path: string, extra?: Partial<UpstreamPost>) => UpstreamPost;
+  let call: TestUpstream["call"];
 
   before(async () => {
-    const started = await startServer();
-    server = started.server;
-    http = new UpstreamHttp();
-    const endpoint = upstreamEndpoint(started.url);
-    call = (path, extra = {}) => ({
-      endpoint,
-      path,
-      headers: { "content-type": "application/json" },
-      body: "{}",
-      timeoutMs: 2_000,
-      upstream: "test",
-      logger: pino({ level: "silent" }),
-      ...extra,
-    });
+    upstream = await startTestUpstream(handler);
+    ({ http, call } = upstream);
   });
-  after(async () => {
-    await http.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  after(() => upstream.close());
 
   it("resolves with the parsed body of a 2xx answer sent in several chunks", async () => {
     assert.deepEqual(await http.postJson(call("/ok")), { answer: "yes" });

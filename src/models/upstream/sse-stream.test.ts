@@ -1,18 +1,17 @@
 import assert from "node:assert/strict";
-import { createServer, type ServerResponse, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { RequestListener, ServerResponse } from "node:http";
 import { after, before, describe, it } from "node:test";
-import { pino } from "pino";
 import { BasaltError } from "../../spec/errors.ts";
 import type { StreamPart } from "../../spec/model.ts";
-import { UpstreamHttp, upstreamEndpoint, type UpstreamPost } from "./http-client.ts";
+import type { UpstreamHttp } from "./http-client.ts";
 import type { SseMapper } from "./sse-stream.ts";
+import { startTestUpstream, type TestUpstream } from "./test-upstream.ts";
 
 const sse = (res: ServerResponse) => res.writeHead(200, { "content-type": "text/event-stream" });
 
-/** A real HTTP server whose path picks the SSE behaviour under test. */
-function startServer(closed: string[]): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
+/** The test upstream's SSE behaviour, picked by the path; `closed` collects the paths whose connection closed. */
+function handler(closed: string[]): RequestListener {
+  return (req, res) => {
     req.resume();
     res.on("close", () => closed.push(req.url ?? ""));
     req.on("end", () => {
@@ -66,8 +65,7 @@ function startServer(closed: string[]): Promise<{ server: Server; url: string }>
           res.end();
       }
     });
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
+  };
 }
 
 /** Maps each event's data to a text delta and closes with a finish part. */
@@ -91,32 +89,16 @@ async function read(stream: AsyncIterable<StreamPart>): Promise<{ parts: StreamP
 }
 
 describe("UpstreamHttp.postSse", () => {
-  let server: Server;
-  let http: UpstreamHttp;
   const closed: string[] = [];
-  let call: (path: string, extra?: Partial<UpstreamPost>) => UpstreamPost;
+  let upstream: TestUpstream;
+  let http: UpstreamHttp;
+  let call: TestUpstream["call"];
 
   before(async () => {
-    const started = await startServer(closed);
-    server = started.server;
-    http = new UpstreamHttp();
-    const endpoint = upstreamEndpoint(started.url);
-    call = (path, extra = {}) => ({
-      endpoint,
-      path,
-      headers: { "content-type": "application/json" },
-      body: "{}",
-      timeoutMs: 5_000,
-      upstream: "test",
-      logger: pino({ level: "silent" }),
-      ...extra,
-    });
+    upstream = await startTestUpstream(handler(closed), 5_000);
+    ({ http, call } = upstream);
   });
-  after(async () => {
-    await http.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  after(() => upstream.close());
 
   it("yields warnings first, reassembles events and characters split across chunks, and discards a last event with no blank line", async () => {
     const warning = { type: "unsupported-setting" as const, setting: "topK", message: "topK is not supported." };
