@@ -47,7 +47,9 @@ export class DualProtocolListener {
     });
     this.h2.on("sessionError", (error) => this.logger.debug({ err: error.message }, "HTTP/2 session error"));
     this.h2.setTimeout(options.keepAliveTimeoutMs, () => undefined);
-    this.net = createNetServer((socket) => this.route(socket));
+    // noDelay as node:http sets it for its own sockets: without it, Nagle holds back a small write
+    // (a stream's next chunk) until the client acknowledges the previous one.
+    this.net = createNetServer({ noDelay: true }, (socket) => this.route(socket));
     this.net.on("error", (error) => this.logger.error({ err: error.message }, "listener error"));
   }
 
