@@ -1,23 +1,28 @@
 // Denied-topic detection quality on the hand-written fixtures (src/guardrails/detectors/topics/
 // topic-fixtures.ts): for each split, every text is checked against all of that split's topics
 // at once (as a guardrail with five denied topics would be), and each (topic, text) pair counts:
-// positive when the text is listed under that topic's positives. The calibration is swept on
-// the dev topics; the test topics are held out. Anchor: the same detector on the full Universal
-// Sentence Encoder (calibrated the same way on dev), and the static encoder with no background.
-// Also: detect() latency on 1 KB with 10 topics.
+// positive when the text is listed under that topic's positives. Calibration is swept on the dev
+// topics only; the test topics are held out.
+// Rows: the shipped cascade (static encoder, then full USE-lite on the windows it cannot settle);
+// anchors in the same run: the static encoder alone (the detector before the cascade) and the
+// full encoder on every window (what the cascade approximates).
+// Cost: how often everyday text reaches the full encoder (HaluEval-general user queries and
+// responses, MIT, as everyday traffic against all ten topics), and detect() latency there and on
+// 1 KB.
 // Usage: node --import tsx bench/guardrails-topics.ts [--sweep]
 // Writes bench/results/guardrails-topics.json.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { TopicConfig } from "../src/guardrails/guardrail.ts";
-import type { SentenceEncoder, TopicDetector } from "../src/guardrails/policy.ts";
+import type { TopicDetector } from "../src/guardrails/policy.ts";
+import { FullEncoder, fullEncoder, type AsyncSentenceEncoder } from "../src/guardrails/detectors/encoder/full-encoder.ts";
 import { staticEncoder } from "../src/guardrails/detectors/encoder/static-encoder.ts";
-import { sentenceUnits } from "../src/guardrails/detectors/encoder/sentences.ts";
-import { BACKGROUND_TEXTS } from "../src/guardrails/detectors/topics/background.ts";
-import { builtinTopicDetector, DEFAULT_TOPIC_CALIBRATION, prototypeTexts, type TopicCalibration } from "../src/guardrails/detectors/topics/builtin-topic-detector.ts";
+import { builtinTopicDetector, DEFAULT_TOPIC_CALIBRATION, prototypeTexts, type StageCalibration, type TopicCalibration } from "../src/guardrails/detectors/topics/builtin-topic-detector.ts";
 import { TOPIC_FIXTURES, type TopicFixture } from "../src/guardrails/detectors/topics/topic-fixtures.ts";
-import { loadTeacher, precomputedTeacher } from "../scripts/distill-static-encoder.ts";
 
 const sweep = process.argv.includes("--sweep");
+/** Calibrate with the everyday negatives in the dev split (see everydayNegatives). */
+const sweepEveryday = process.argv.includes("--everyday");
+const EVERYDAY = new URL("../../shared/data/halueval-general/general_data.json", import.meta.url);
 
 interface Counts {
   tp: number;
@@ -38,11 +43,49 @@ const toConfig = (f: TopicFixture): TopicConfig => ({
   outputEnabled: true,
 });
 
+/** The full encoder, counting the sentences it is asked for (cache hits included). */
+class CountingEncoder implements AsyncSentenceEncoder {
+  readonly id = "counting";
+  readonly dimensions: number;
+  calls = 0;
+  sentences = 0;
+  constructor(private readonly inner: AsyncSentenceEncoder) {
+    this.dimensions = inner.dimensions;
+  }
+  encode(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    this.calls++;
+    this.sentences += texts.length;
+    return this.inner.encode(texts, signal);
+  }
+}
+
+type Mode = "static" | "cascade" | "full";
+
+function detectorFor(mode: Mode, calibration: TopicCalibration, full: AsyncSentenceEncoder = fullEncoder()): TopicDetector {
+  if (mode === "static") return builtinTopicDetector(staticEncoder(), { calibration, full: null });
+  // "full": every window of the static stage's candidates goes to the full encoder.
+  return builtinTopicDetector(staticEncoder(), { calibration: mode === "full" ? { ...calibration, escalate: -Infinity } : calibration, full });
+}
+
+/**
+ * Everyday requests as extra negatives for every topic (HaluEval-general user queries, MIT):
+ * rows 0–199 join the dev split, rows 200–399 the test split. The fixtures' own negatives are
+ * short questions much like the background texts; real traffic is not.
+ */
+function everydayNegatives(): Record<"dev" | "test", string[]> {
+  if (!existsSync(EVERYDAY)) return { dev: [], test: [] };
+  const queries = readFileSync(EVERYDAY, "utf8").split("\n").filter(Boolean).slice(0, 400).map((l) => (JSON.parse(l) as { user_query: string }).user_query);
+  return { dev: queries.slice(0, 200), test: queries.slice(200, 400) };
+}
+const EVERYDAY_NEGATIVES = everydayNegatives();
+let withEveryday = false;
+
 async function evaluate(detector: TopicDetector, split: "dev" | "test"): Promise<Counts> {
   const fixtures = TOPIC_FIXTURES.filter((f) => f.split === split);
   const topics = fixtures.map(toConfig);
   const counts: Counts = { tp: 0, fp: 0, fn: 0, tn: 0, errors: [] };
-  for (const text of fixtures.flatMap((f) => [...f.positives, ...f.negatives])) {
+  const extra = withEveryday ? EVERYDAY_NEGATIVES[split] : [];
+  for (const text of [...fixtures.flatMap((f) => [...f.positives, ...f.negatives]), ...extra]) {
     const results = await detector.detect(text, topics);
     fixtures.forEach((f, i) => {
       const positive = f.positives.includes(text);
@@ -60,19 +103,47 @@ const precision = (c: Counts): number => (c.tp + c.fp === 0 ? 1 : c.tp / (c.tp +
 const recall = (c: Counts): number => c.tp / (c.tp + c.fn);
 const f1 = (c: Counts): number => (2 * precision(c) * recall(c)) / (precision(c) + recall(c) || 1);
 
-/** The calibration with the best dev F1 over a grid (ties: the first, i.e. the smallest weight and center). */
-async function calibrate(encoder: SentenceEncoder, weights: number[]): Promise<{ calibration: TopicCalibration; f1: number }> {
-  let best = { calibration: DEFAULT_TOPIC_CALIBRATION, f1: -1 };
-  for (const backgroundWeight of weights) {
-    for (let center = -0.3; center <= 0.6; center += 0.01) {
-      const calibration = { backgroundWeight, center: Number(center.toFixed(2)), width: DEFAULT_TOPIC_CALIBRATION.width };
-      const score = f1(await evaluate(builtinTopicDetector(encoder, { calibration }), "dev"));
-      if (score > best.f1) best = { calibration, f1: score };
+const WEIGHTS = [0, 0.25, 0.5, 0.75, 1];
+const centers = (): number[] => Array.from({ length: 91 }, (_, k) => Number((-0.3 + k * 0.01).toFixed(2)));
+
+/** Best dev F1 of one stage over a grid (ties: the first, i.e. the smallest weight and center). */
+async function sweepStage(make: (stage: StageCalibration) => TopicDetector): Promise<{ stage: StageCalibration; f1: number }> {
+  let best = { stage: DEFAULT_TOPIC_CALIBRATION.static, f1: -1 };
+  for (const backgroundWeight of WEIGHTS) {
+    for (const center of centers()) {
+      const stage = { backgroundWeight, center, width: 0.05 };
+      const score = f1(await evaluate(make(stage), "dev"));
+      if (score > best.f1) best = { stage, f1: score };
     }
   }
   return best;
 }
 
+/** The whole calibration, on the dev topics only (see DEFAULT_TOPIC_CALIBRATION). */
+async function calibrate(): Promise<TopicCalibration> {
+  const base = DEFAULT_TOPIC_CALIBRATION;
+  const stat = await sweepStage((stage) => detectorFor("static", { ...base, static: stage }));
+  console.log(`static stage: ${JSON.stringify(stat.stage)} (dev F1 ${stat.f1.toFixed(3)})`);
+  const full = await sweepStage((stage) => detectorFor("full", { ...base, static: stat.stage, full: stage }));
+  console.log(`full stage: ${JSON.stringify(full.stage)} (dev F1 ${full.f1.toFixed(3)} with every candidate window escalated)`);
+  let escalate = -Infinity;
+  for (let t = stat.stage.center; t >= -0.3; t = Number((t - 0.01).toFixed(2))) {
+    const score = f1(await evaluate(detectorFor("cascade", { static: stat.stage, escalate: t, full: full.stage }), "dev"));
+    if (score >= full.f1) {
+      escalate = t;
+      break;
+    }
+  }
+  console.log(`escalate: ${escalate} (highest threshold with dev F1 ≥ ${full.f1.toFixed(3)})`);
+  return { static: stat.stage, escalate, full: full.stage };
+}
+
+function percentiles(samples: number[]): { p50: number; p99: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: sorted[Math.floor(sorted.length * 0.5)]!, p99: sorted[Math.floor(sorted.length * 0.99)]! };
+}
+
+/** detect() latency on 1 KB of the fixtures' negatives with all ten topics (repeated text: the full encoder's cache is warm). */
 async function latency(detector: TopicDetector): Promise<{ p50: number; p99: number }> {
   const topics = TOPIC_FIXTURES.map(toConfig);
   const text = TOPIC_FIXTURES.flatMap((f) => f.negatives).join(" ").slice(0, 1024);
@@ -83,48 +154,94 @@ async function latency(detector: TopicDetector): Promise<{ p50: number; p99: num
     await detector.detect(text, topics);
     times.push(performance.now() - started);
   }
-  times.sort((a, b) => a - b);
-  return { p50: times[Math.floor(times.length * 0.5)]!, p99: times[Math.floor(times.length * 0.99)]! };
+  return percentiles(times);
 }
 
-async function useEncoder(): Promise<SentenceEncoder> {
-  const texts = new Set<string>(BACKGROUND_TEXTS);
-  for (const f of TOPIC_FIXTURES) {
-    for (const t of prototypeTexts(f)) texts.add(t);
-    for (const t of [...f.positives, ...f.negatives]) for (const u of sentenceUnits(t)) texts.add(u.text);
+/**
+ * Everyday traffic: each text checked once against all ten topics (no cache hits for its
+ * sentences). Reports how many texts reach the full encoder, how many are flagged, and latency.
+ */
+async function everyday(calibration: TopicCalibration): Promise<Record<string, unknown>[]> {
+  if (!existsSync(EVERYDAY)) {
+    console.log(`\n(everyday traffic skipped: ${EVERYDAY.pathname} not found)`);
+    return [];
   }
-  return precomputedTeacher(await loadTeacher(), texts);
+  const rows = readFileSync(EVERYDAY, "utf8").split("\n").filter(Boolean).slice(0, 400).map((l) => JSON.parse(l) as { user_query: string; chatgpt_response: string });
+  const sets: [string, string[]][] = [
+    ["HaluEval-general queries 200–399 (200)", rows.slice(200).map((r) => r.user_query)],
+    ["HaluEval-general responses (first 1 KB, 100)", rows.slice(0, 100).map((r) => r.chatgpt_response.slice(0, 1024))],
+  ];
+  const ten = TOPIC_FIXTURES.map(toConfig);
+  // The two topics of bench/guardrails-latency.ts.
+  const two = [
+    { name: "Investment advice", definition: "Recommendations about investing money in stocks, bonds, funds or crypto.", examples: ["Which stocks should I buy?"] },
+    { name: "Medical diagnosis", definition: "Telling someone which illness they have from their symptoms.", examples: [] },
+  ].map((t) => toConfig({ ...t, split: "dev", positives: [], negatives: [] }));
+  const out = [];
+  console.log("\n| everyday text | topics | mode | reach full encoder | flagged (any topic) | p50 ms | p99 ms |\n|---|---:|---|---:|---:|---:|---:|");
+  for (const [name, texts] of sets) {
+    for (const topics of [ten, two]) {
+      for (const mode of ["static", "cascade"] as const) {
+        // A fresh cache: every sentence is new to the full encoder, as in real traffic. The
+        // once-per-process work (weights, everyday requests, topic prototypes) is done first.
+        const counting = new CountingEncoder(new FullEncoder());
+        const detector = detectorFor(mode, calibration, counting);
+        await detector.detect("Is Tesla a buy right now? Do I have diabetes?", topics);
+        for (const t of topics) await counting.encode(prototypeTexts(t));
+        const times: number[] = [];
+        let escalated = 0, flagged = 0;
+        for (const text of texts) {
+          const calls = counting.calls;
+          const started = performance.now();
+          const results = await detector.detect(text, topics);
+          times.push(performance.now() - started);
+          if (counting.calls > calls) escalated++;
+          if (results.some((r) => r.detected)) flagged++;
+        }
+        const { p50, p99 } = percentiles(times);
+        const pct = (n: number): string => `${((100 * n) / texts.length).toFixed(1)} %`;
+        console.log(`| ${name} | ${topics.length} | ${mode} | ${pct(escalated)} | ${pct(flagged)} | ${p50.toFixed(2)} | ${p99.toFixed(2)} |`);
+        out.push({ set: name, topics: topics.length, mode, texts: texts.length, escalated, flagged, p50, p99 });
+      }
+    }
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
-  const encoders: [string, SentenceEncoder, TopicCalibration | undefined][] = [["static (default calibration)", staticEncoder(), DEFAULT_TOPIC_CALIBRATION]];
-  if (sweep) {
-    const stat = staticEncoder();
-    const swept = await calibrate(stat, [0, 0.25, 0.5, 0.75, 1]);
-    console.log(`static: best dev calibration ${JSON.stringify(swept.calibration)} (dev F1 ${swept.f1.toFixed(3)})`);
-    encoders.push(["static (swept on dev)", stat, swept.calibration]);
-    const noBackground = await calibrate(stat, [0]);
-    encoders.push(["static, no background (swept on dev)", stat, noBackground.calibration]);
-    const use = await useEncoder();
-    const useSwept = await calibrate(use, [0, 0.25, 0.5, 0.75, 1]);
-    encoders.push(["full USE (swept on dev)", use, useSwept.calibration]);
-  }
+  withEveryday = sweepEveryday;
+  const calibration = sweep ? await calibrate() : DEFAULT_TOPIC_CALIBRATION;
+  withEveryday = false;
+  if (sweep) console.log(`\ncalibration: ${JSON.stringify(calibration)}\n(shipped: ${JSON.stringify(DEFAULT_TOPIC_CALIBRATION)})`);
+  const modes: [string, Mode][] = [
+    ["static encoder alone (before)", "static"],
+    ["cascade: static, then full USE-lite", "cascade"],
+    ["full USE-lite on every candidate window", "full"],
+  ];
   const rows = [];
-  console.log("\n| encoder | calibration | split | precision | recall | F1 | TP/FP/FN |\n|---|---|---|---|---|---|---|");
-  for (const [name, encoder, calibration] of encoders) {
-    for (const split of ["dev", "test"] as const) {
-      const c = await evaluate(builtinTopicDetector(encoder, { calibration }), split);
-      rows.push({ encoder: name, calibration, split, precision: precision(c), recall: recall(c), f1: f1(c), ...c });
-      const cal = `bg ${calibration?.backgroundWeight}, center ${calibration?.center}`;
-      console.log(`| ${name} | ${cal} | ${split} | ${precision(c).toFixed(3)} | ${recall(c).toFixed(3)} | ${f1(c).toFixed(3)} | ${c.tp}/${c.fp}/${c.fn} |`);
+  console.log("\n| detector | negatives | split | precision | recall | F1 | TP/FP/FN |\n|---|---|---|---|---|---|---|");
+  for (const everydayToo of [false, true]) {
+    withEveryday = everydayToo;
+    const negatives = everydayToo ? "fixtures + 200 everyday" : "fixtures";
+    for (const [name, mode] of modes) {
+      for (const split of ["dev", "test"] as const) {
+        const c = await evaluate(detectorFor(mode, calibration), split);
+        rows.push({ detector: name, mode, negatives, split, precision: precision(c), recall: recall(c), f1: f1(c), ...c });
+        console.log(`| ${name} | ${negatives} | ${split} | ${precision(c).toFixed(3)} | ${recall(c).toFixed(3)} | ${f1(c).toFixed(3)} | ${c.tp}/${c.fp}/${c.fn} |`);
+      }
     }
   }
-  const errors = rows.find((r) => r.encoder.startsWith("static (default") && r.split === "test")?.errors ?? [];
-  console.log(`\nErrors of the default detector on the test topics:\n${errors.map((e) => `- ${e}`).join("\n")}`);
-  const timing = await latency(builtinTopicDetector(staticEncoder()));
-  console.log(`\ndetect() on 1 KB with ${TOPIC_FIXTURES.length} topics: p50 ${timing.p50.toFixed(2)} ms, p99 ${timing.p99.toFixed(2)} ms`);
+  withEveryday = false;
+  const errors = rows.find((r) => r.mode === "cascade" && r.split === "test" && r.negatives === "fixtures")?.errors ?? [];
+  console.log(`\nErrors of the cascade on the test topics:\n${errors.map((e) => `- ${e}`).join("\n")}`);
+  const traffic = await everyday(calibration);
+  const timing: Record<string, { p50: number; p99: number }> = {};
+  for (const mode of ["static", "cascade"] as const) {
+    timing[mode] = await latency(detectorFor(mode, calibration));
+    console.log(`\ndetect() on 1 KB with ${TOPIC_FIXTURES.length} topics, ${mode}: p50 ${timing[mode].p50.toFixed(2)} ms, p99 ${timing[mode].p99.toFixed(2)} ms`);
+  }
   mkdirSync("bench/results", { recursive: true });
-  writeFileSync("bench/results/guardrails-topics.json", JSON.stringify({ rows, latencyMs: timing }, null, 2));
+  writeFileSync("bench/results/guardrails-topics.json", JSON.stringify({ calibration, rows, everyday: traffic, latencyMs: timing }, null, 2));
 }
 
 await main();

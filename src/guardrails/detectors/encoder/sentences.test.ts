@@ -1,7 +1,7 @@
 // Sentence splitting and the windows meaning-based detectors score.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { countWords, splitSentences, textWindows } from "./sentences.ts";
+import { countWords, sentenceUnits, splitSentences, textWindows, windowMembers } from "./sentences.ts";
 
 describe("sentences", () => {
   it("splits at sentence ends and line breaks, with spans into the text", () => {
@@ -25,6 +25,17 @@ describe("sentences", () => {
       "Where should I put them? Thanks.",
       "I have savings. Where should I put them? Thanks.",
     ]);
+  });
+
+  it("names the sentences of each window, in the windows' order", () => {
+    const text = "I have savings. Where should I put them? Thanks.";
+    const units = sentenceUnits(text);
+    const members = windowMembers(text, units);
+    assert.deepEqual(members, [[0], [1], [2], [0, 1], [1, 2], [0, 1, 2]]);
+    textWindows(text).forEach((w, i) => {
+      assert.equal(w.start, units[members[i]![0]!]!.start);
+      assert.equal(w.end, units[members[i]!.at(-1)!]!.end);
+    });
   });
 
   it("cuts a very long sentence into overlapping word windows", () => {

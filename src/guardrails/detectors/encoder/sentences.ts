@@ -64,7 +64,16 @@ export function windowVectors(text: string, units: readonly TextSpan[], vectors:
   return out;
 }
 
-function normalizedSum(vectors: readonly Float32Array[]): Float32Array {
+/** The units each window is made of (indices into `units`), in the order of windowVectors. */
+export function windowMembers(text: string, units: readonly TextSpan[]): number[][] {
+  const out = units.map((_, i) => [i]);
+  for (let i = 1; i < units.length; i++) out.push([i - 1, i]);
+  if (units.length > 2 && countWords(text) <= MAX_WORDS) out.push(units.map((_, i) => i));
+  return out;
+}
+
+/** The unit vector along the sum of `vectors` (each counts equally when they are unit vectors). */
+export function normalizedSum(vectors: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(vectors[0]!.length);
   for (const v of vectors) for (let d = 0; d < out.length; d++) out[d]! += v[d]!;
   let norm = 0;

@@ -1,11 +1,14 @@
 // The built-in topic detector: by meaning rather than keywords, benign questions near a topic
-// pass, and the hand-written fixtures keep their measured precision and recall.
+// pass, the hand-written fixtures keep their measured precision and recall, and the full encoder
+// only sees the sentences the static encoder cannot settle.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { TopicConfig } from "../../guardrail.ts";
 import type { SentenceEncoder } from "../../policy.ts";
+import { fullEncoder, type AsyncSentenceEncoder } from "../encoder/full-encoder.ts";
 import { staticEncoder } from "../encoder/static-encoder.ts";
-import { builtinTopicDetector } from "./builtin-topic-detector.ts";
+import { BACKGROUND_TEXTS } from "./background.ts";
+import { builtinTopicDetector, MAX_FULL_UNITS } from "./builtin-topic-detector.ts";
 import { TOPIC_FIXTURES, type TopicFixture } from "./topic-fixtures.ts";
 
 function topic(name: string, definition: string, examples: string[] = []): TopicConfig {
@@ -15,6 +18,12 @@ function topic(name: string, definition: string, examples: string[] = []): Topic
 const fromFixture = (f: TopicFixture): TopicConfig => topic(f.name, f.definition, f.examples);
 const INVESTMENT = topic("Investment advice", "Guidance on investing money, stocks, funds, retirement savings");
 const detector = builtinTopicDetector();
+
+/** The real full encoder, recording what it is asked to embed. */
+function recordingFull(): AsyncSentenceEncoder & { batches: string[][] } {
+  const batches: string[][] = [];
+  return { id: "recording", dimensions: fullEncoder().dimensions, batches, encode: (texts, signal) => (batches.push([...texts]), fullEncoder().encode(texts, signal)) };
+}
 
 async function detected(text: string, topics: TopicConfig[]): Promise<string[]> {
   const results = await detector.detect(text, topics);
@@ -52,7 +61,7 @@ describe("built-in topic detector", () => {
     const topics = TOPIC_FIXTURES.slice(0, 3).map(fromFixture);
     assert.deepEqual(await detected("Is Tesla a buy right now?", topics), ["Investment advice"]);
     assert.deepEqual(await detected("My son has a rash and a high fever, what illness could it be?", topics), ["Medical diagnosis"]);
-    assert.deepEqual(await detected("Tell me why conservatives are wrong about taxes.", topics), ["Politics"]);
+    assert.deepEqual(await detected("What do you think about the new immigration bill in Congress?", topics), ["Politics"]);
     assert.deepEqual(await detected("Can you help me write a cover letter?", topics), []);
   });
 
@@ -65,7 +74,35 @@ describe("built-in topic detector", () => {
     const dev = await measure("dev");
     const test = await measure("test");
     assert.ok(dev.precision >= 0.5 && dev.recall >= 0.5, `dev ${JSON.stringify(dev)}`);
-    assert.ok(test.precision >= 0.45 && test.recall >= 0.3, `test ${JSON.stringify(test)}`);
+    assert.ok(test.precision >= 0.7 && test.recall >= 0.45, `test ${JSON.stringify(test)}`);
+  });
+
+  it("leaves text far from every topic to the static encoder", async () => {
+    const full = recordingFull();
+    const own = builtinTopicDetector(undefined, { full });
+    const results = await own.detect("How do I print a shipping label?", TOPIC_FIXTURES.slice(0, 3).map(fromFixture));
+    assert.ok(results.every((r) => !r.detected));
+    assert.deepEqual(full.batches, []);
+  });
+
+  it("sends only the suspicious sentences to the full encoder, and at most a few", async () => {
+    const full = recordingFull();
+    const own = builtinTopicDetector(undefined, { full });
+    const filler = Array.from({ length: 6 }, (_, i) => `Order ${i + 1} arrived on time and the box was fine.`).join(" ");
+    const text = `${filler} Is Tesla a buy right now? Should I put my 401k into an index fund? Which stocks should I buy this year?`;
+    const results = await own.detect(text, [INVESTMENT]);
+    assert.equal(results[0]!.detected, true);
+    const sentences = full.batches.filter((b) => !b.includes(INVESTMENT.definition) && !b.includes(BACKGROUND_TEXTS[0]!)).flat();
+    assert.ok(sentences.length > 0 && sentences.length <= MAX_FULL_UNITS, JSON.stringify(sentences));
+    assert.ok(sentences.every((s) => !s.startsWith("Order")), JSON.stringify(sentences));
+  });
+
+  it("can score with the static encoder alone", async () => {
+    const own = builtinTopicDetector(staticEncoder(), { full: null });
+    assert.equal(own.id, "builtin/topics-static-v1");
+    assert.equal(detector.id, "builtin/topics-cascade-v1");
+    const results = await own.detect("Should I put my 401k into an index fund?", [INVESTMENT]);
+    assert.ok(results[0]!.score >= 0 && results[0]!.score <= 1);
   });
 
   it("scores in [0, 1], and nothing for no topics or no text", async () => {
@@ -76,6 +113,10 @@ describe("built-in topic detector", () => {
   });
 
   it("embeds a topic's definition and examples once, not on every check", async () => {
+    const full = recordingFull();
+    const cascade = builtinTopicDetector(undefined, { full });
+    for (let i = 0; i < 3; i++) await cascade.detect("Should I put my 401k into an index fund?", [INVESTMENT]);
+    assert.equal(full.batches.filter((b) => b.includes(INVESTMENT.definition)).length, 1);
     const encoded: string[] = [];
     const counting: SentenceEncoder = {
       dimensions: staticEncoder().dimensions,

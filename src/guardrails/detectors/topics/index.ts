@@ -1,2 +1,9 @@
-// Denied-topic detection, offline: meaning-based, on the built-in static sentence encoder.
-export { builtinTopicDetector, DEFAULT_TOPIC_CALIBRATION, type TopicCalibration, type TopicDetectorOptions } from "./builtin-topic-detector.ts";
+// Denied-topic detection, offline: meaning-based, the static sentence encoder first and the full
+// USE-lite on the few sentences it cannot settle.
+export {
+  builtinTopicDetector,
+  DEFAULT_TOPIC_CALIBRATION,
+  type StageCalibration,
+  type TopicCalibration,
+  type TopicDetectorOptions,
+} from "./builtin-topic-detector.ts";
