@@ -9,9 +9,13 @@
 // Cost: how often everyday text reaches the full encoder (HaluEval-general user queries and
 // responses, MIT, as everyday traffic against all ten topics), and detect() latency there and on
 // 1 KB.
-// Usage: node --import tsx bench/guardrails-topics.ts [--sweep]
+// Blocking: how long the server's main thread is blocked while checks escalate (every other
+// request waits that long), with the static detector as the anchor.
+// Usage: node --import tsx bench/guardrails-topics.ts [--sweep] [--blocking: that table alone]
 // Writes bench/results/guardrails-topics.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { TopicConfig } from "../src/guardrails/guardrail.ts";
 import type { TopicDetector } from "../src/guardrails/policy.ts";
 import { FullEncoder, fullEncoder, type AsyncSentenceEncoder } from "../src/guardrails/detectors/encoder/full-encoder.ts";
@@ -20,6 +24,7 @@ import { builtinTopicDetector, DEFAULT_TOPIC_CALIBRATION, prototypeTexts, type S
 import { TOPIC_FIXTURES, type TopicFixture } from "../src/guardrails/detectors/topics/topic-fixtures.ts";
 
 const sweep = process.argv.includes("--sweep");
+const blockingOnly = process.argv.includes("--blocking");
 /** Calibrate with the everyday negatives in the dev split (see everydayNegatives). */
 const sweepEveryday = process.argv.includes("--everyday");
 const EVERYDAY = new URL("../../shared/data/halueval-general/general_data.json", import.meta.url);
@@ -208,7 +213,60 @@ async function everyday(calibration: TopicCalibration): Promise<Record<string, u
   return out;
 }
 
+/**
+ * Main-thread blocking while checks escalate: fresh 1 KB texts (HaluEval-general responses
+ * 100–299, first 1 KB) checked one after another against all ten topics, sampled by
+ * monitorEventLoopDelay at 1 ms resolution. The delay is what any other request of the server
+ * waits behind a check; the static detector is the anchor (its own work stays on the main thread).
+ */
+async function blocking(calibration: TopicCalibration): Promise<Record<string, unknown>[]> {
+  if (!existsSync(EVERYDAY)) {
+    console.log(`\n(event-loop blocking skipped: ${EVERYDAY.pathname} not found)`);
+    return [];
+  }
+  const texts = readFileSync(EVERYDAY, "utf8").split("\n").filter(Boolean).slice(100, 300).map((l) => (JSON.parse(l) as { chatgpt_response: string }).chatgpt_response.slice(0, 1024));
+  const topics = TOPIC_FIXTURES.map(toConfig);
+  const out = [];
+  console.log(`\n| main-thread blocking, ${texts.length} fresh 1 KB texts, ${topics.length} topics | escalated | loop delay p99 ms | loop delay max ms | check p50 ms | check p99 ms |\n|---|---:|---:|---:|---:|---:|`);
+  for (const mode of ["static", "cascade"] as const) {
+    const counting = new CountingEncoder(new FullEncoder());
+    const detector = detectorFor(mode, calibration, counting);
+    // Once-per-process work first (weights, everyday requests, topic prototypes).
+    await detector.detect("Is Tesla a buy right now? Do I have diabetes?", topics);
+    for (const t of topics) await counting.encode(prototypeTexts(t));
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    const times: number[] = [];
+    let escalated = 0;
+    delay.enable();
+    for (const text of texts) {
+      const calls = counting.calls;
+      const started = performance.now();
+      await detector.detect(text, topics);
+      times.push(performance.now() - started);
+      if (counting.calls > calls) escalated++;
+      // A turn of the event loop between checks, as between two requests of a server (without
+      // it, checks that never wait on I/O would run back to back and the timer never fire).
+      await nextTurn();
+    }
+    delay.disable();
+    const { p50, p99 } = percentiles(times);
+    // The histogram is in nanoseconds.
+    const loop = { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6, mean: delay.mean / 1e6 };
+    console.log(`| ${mode} | ${((100 * escalated) / texts.length).toFixed(1)} % | ${loop.p99.toFixed(1)} | ${loop.max.toFixed(1)} | ${p50.toFixed(2)} | ${p99.toFixed(2)} |`);
+    out.push({ mode, texts: texts.length, topics: topics.length, escalated, loopDelayMs: loop, checkMs: { p50, p99 } });
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
+  if (blockingOnly) {
+    const result = await blocking(DEFAULT_TOPIC_CALIBRATION);
+    const file = "bench/results/guardrails-topics.json";
+    const previous = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+    mkdirSync("bench/results", { recursive: true });
+    writeFileSync(file, JSON.stringify({ ...previous, blocking: result }, null, 2));
+    return;
+  }
   withEveryday = sweepEveryday;
   const calibration = sweep ? await calibrate() : DEFAULT_TOPIC_CALIBRATION;
   withEveryday = false;
@@ -240,8 +298,9 @@ async function main(): Promise<void> {
     timing[mode] = await latency(detectorFor(mode, calibration));
     console.log(`\ndetect() on 1 KB with ${TOPIC_FIXTURES.length} topics, ${mode}: p50 ${timing[mode].p50.toFixed(2)} ms, p99 ${timing[mode].p99.toFixed(2)} ms`);
   }
+  const loop = await blocking(calibration);
   mkdirSync("bench/results", { recursive: true });
-  writeFileSync("bench/results/guardrails-topics.json", JSON.stringify({ calibration, rows, everyday: traffic, latencyMs: timing }, null, 2));
+  writeFileSync("bench/results/guardrails-topics.json", JSON.stringify({ calibration, rows, everyday: traffic, latencyMs: timing, blocking: loop }, null, 2));
 }
 
 await main();

@@ -1,8 +1,13 @@
-// The full Universal Sentence Encoder lite: unit vectors from the weights in node_modules, by
-// meaning, and each sentence embedded once.
+// The full Universal Sentence Encoder lite, run in a worker thread: unit vectors from the weights
+// in node_modules, by meaning, each sentence embedded once; an abort that does not wait for the
+// worker, a worker crash that fails only the calls in flight, and an idle worker that lets the
+// process exit.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
-import { FullEncoder } from "./full-encoder.ts";
+import { fileURLToPath } from "node:url";
+import { BasaltError } from "../../../spec/errors.ts";
+import { EncoderWorker, FullEncoder } from "./full-encoder.ts";
 import { cosine } from "./static-encoder.ts";
 
 describe("full sentence encoder", () => {
@@ -22,7 +27,58 @@ describe("full sentence encoder", () => {
     assert.equal(again[1], first);
   });
 
+  it("embeds more texts than one batch holds, in order", async () => {
+    const texts = Array.from({ length: 11 }, (_, i) => `Sentence number ${i} is about ${i % 2 ? "the weather" : "a football match"}.`);
+    const vectors = await new FullEncoder().encode(texts);
+    const alone = await new FullEncoder().encode([texts[9]!]);
+    assert.equal(vectors.length, texts.length);
+    assert.ok(cosine(vectors[9]!, alone[0]!) > 0.9999);
+  });
+
   it("stops when its signal is aborted", async () => {
     await assert.rejects(new FullEncoder().encode(["Something new."], AbortSignal.abort()), { name: "AbortError" });
+  });
+
+  it("rejects an aborted call without waiting for the worker", async () => {
+    const encoder = new FullEncoder();
+    let earlierSettled = false;
+    // Posted first, so the worker answers it first.
+    const earlier = encoder.encode(["A sentence posted before the aborted one."]).finally(() => (earlierSettled = true));
+    const controller = new AbortController();
+    const aborted = encoder.encode(["A sentence whose caller gives up."], controller.signal);
+    controller.abort();
+    await assert.rejects(aborted, { name: "AbortError" });
+    assert.equal(earlierSettled, false);
+    await earlier;
+  });
+
+  it("fails the calls in flight when its worker dies, and starts a new worker on the next call", async () => {
+    const worker = new EncoderWorker();
+    const encoder = new FullEncoder(worker);
+    const inFlight = encoder.encode(["Lost with the worker."]);
+    await worker.kill();
+    await assert.rejects(inFlight, (error) => {
+      assert.ok(error instanceof BasaltError);
+      assert.equal(error.code, "INTERNAL");
+      assert.match(error.message, /worker thread stopped unexpectedly/);
+      return true;
+    });
+    const [again] = await encoder.encode(["Lost with the worker."]);
+    const [reference] = await new FullEncoder().encode(["Lost with the worker."]);
+    assert.ok(cosine(again!, reference!) > 0.9999);
+  });
+
+  it("lets the process exit once its worker is idle", () => {
+    const script = `const { FullEncoder } = await import(${JSON.stringify(new URL("./full-encoder.ts", import.meta.url).href)});
+      const [v] = await new FullEncoder().encode(["Done."]);
+      console.log(v.length);`;
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", script], {
+      cwd: fileURLToPath(new URL("../../../../", import.meta.url)),
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    assert.equal(child.signal, null, "the process did not exit by itself");
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout.trim(), "512");
   });
 });
