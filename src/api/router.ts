@@ -11,6 +11,7 @@ import { BasaltError, toBasaltError } from "../spec/errors.ts";
 import { ANONYMOUS, type Principal } from "../spec/principal.ts";
 import { sendBedrockError } from "./protocol/errors.ts";
 import { parseJsonObject, readBody, type AnyRequest, type AnyResponse, type RequestContext } from "./protocol/http.ts";
+import type { Cancellation } from "../spec/model.ts";
 
 /** A route handler. */
 export type Handler = (ctx: RequestContext) => Promise<void> | void;
@@ -205,6 +206,34 @@ function onResponseClose(this: ContextCarrier): void {
 }
 
 /**
+ * A request's cancellation in its cheap form: a flag and an array of listeners, where an
+ * AbortSignal is an EventTarget (several microseconds to make and listen to in Node 20).
+ */
+class ClientCancellation implements Cancellation {
+  aborted = false;
+  reason: unknown = undefined;
+  private listeners: (() => void)[] = [];
+
+  addEventListener(_type: "abort", listener: () => void): void {
+    if (!this.aborted) this.listeners.push(listener);
+  }
+
+  removeEventListener(_type: "abort", listener: () => void): void {
+    const at = this.listeners.indexOf(listener);
+    if (at !== -1) this.listeners.splice(at, 1);
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const listener of listeners) listener();
+  }
+}
+
+/**
  * The per-request context. A class rather than an object of closures: this runs on every
  * request, and methods on a prototype cost nothing to create.
  */
@@ -224,6 +253,7 @@ class Context implements RequestContext {
   private readonly queryAt: number;
   private searchParams?: URLSearchParams;
   private controller: AbortController | undefined = undefined;
+  private cancel: ClientCancellation | undefined = undefined;
 
   constructor(options: { req: AnyRequest; res: AnyResponse; router: Router; url: string; queryAt: number; params?: Record<string, string | undefined> }) {
     this.req = options.req;
@@ -240,17 +270,28 @@ class Context implements RequestContext {
 
   /**
    * Made on first use: routes that never hand a signal to a model (the catalog, the control
-   * plane) pay for no AbortController, and the close listener is one shared function.
+   * plane) pay for nothing, and the close listener is one shared function.
    */
-  get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
+  get cancellation(): Cancellation {
+    if (this.cancel === undefined) {
+      this.cancel = new ClientCancellation();
       if (this.res.writableEnded || responseGone(this.res)) {
-        if (!this.res.writableEnded) this.controller.abort(clientClosed());
+        if (!this.res.writableEnded) this.cancel.abort(clientClosed());
       } else {
         (this.res as ContextCarrier)[CONTEXT] = this;
         this.res.on("close", onResponseClose);
       }
+    }
+    return this.cancel;
+  }
+
+  /** A real AbortSignal, made only when asked for (several microseconds in Node 20), following {@link cancellation}. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      const controller = (this.controller = new AbortController());
+      const cancellation = this.cancellation;
+      if (cancellation.aborted) controller.abort(cancellation.reason);
+      else cancellation.addEventListener("abort", () => controller.abort(cancellation.reason));
     }
     return this.controller.signal;
   }
@@ -259,7 +300,7 @@ class Context implements RequestContext {
   closed(): void {
     // `writableEnded` is true only once we called end(); over HTTP/2 a client's RST_STREAM
     // leaves `writableFinished` true as well, so that flag cannot tell a cancel from a finish.
-    if (!this.res.writableEnded) this.controller?.abort(clientClosed());
+    if (!this.res.writableEnded) this.cancel?.abort(clientClosed());
   }
 
   get query(): URLSearchParams {
@@ -284,6 +325,6 @@ class Context implements RequestContext {
   }
 
   detach(): void {
-    if (this.controller !== undefined) this.res.off("close", onResponseClose);
+    if (this.cancel !== undefined) this.res.off("close", onResponseClose);
   }
 }

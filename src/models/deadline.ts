@@ -3,13 +3,13 @@
 // provider's request is aborted and the caller gets ModelTimeoutException. Models that say
 // they enforce deadlines (the upstream HTTP providers) are handed the deadline instead.
 import { BasaltError } from "../spec/errors.ts";
-import type { GenerateRequest, LanguageModel, StreamPart } from "../spec/model.ts";
+import { cancellationOf, type Cancellation, type GenerateRequest, type LanguageModel, type StreamPart } from "../spec/model.ts";
 
 /**
  * A controller that also aborts when `parent` does. Cheaper than AbortSignal.any on the
  * request hot path; `release` detaches the listener once the call is over.
  */
-function linkedController(parent: AbortSignal | undefined): { controller: AbortController; release: () => void } {
+function linkedController(parent: Cancellation | undefined): { controller: AbortController; release: () => void } {
   const controller = new AbortController();
   if (!parent) return { controller, release: () => undefined };
   if (parent.aborted) {
@@ -36,7 +36,7 @@ export function withDeadline(model: LanguageModel, timeoutMs: number): LanguageM
       // A model that times its own call gets the deadline with the request: one timer in its
       // transport instead of a second AbortController, a listener and a race here.
       if (model.enforcesDeadline) return model.generate({ ...request, deadlineAt: performance.now() + timeoutMs });
-      const { controller, release } = linkedController(request.signal);
+      const { controller, release } = linkedController(cancellationOf(request));
       const signal = controller.signal;
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
@@ -62,7 +62,7 @@ export function withDeadline(model: LanguageModel, timeoutMs: number): LanguageM
 
 /** A stream whose parts must each come within `timeoutMs` (the first one too). */
 async function* idleBounded(model: LanguageModel, request: GenerateRequest, timeoutMs: number): AsyncIterable<StreamPart> {
-  const { controller, release } = linkedController(request.signal);
+  const { controller, release } = linkedController(cancellationOf(request));
   const iterator = model.stream({ ...request, signal: controller.signal })[Symbol.asyncIterator]();
   // One timer per stream, refreshed on every part, and one promise it rejects: a stream
   // carries thousands of parts, so nothing here is allocated per part but the race.

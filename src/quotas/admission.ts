@@ -6,6 +6,7 @@ import { BasaltError } from "../spec/errors.ts";
 import { PriceTable, parseUsd, type Pico } from "../usage/prices.ts";
 import type { BudgetOwner } from "./budget.ts";
 import { modelLimits, principalModelLimits, type QuotaLimits, type QuotasConfig } from "./quota-config.ts";
+import type { Cancellation } from "../spec/model.ts";
 
 /** Every per-minute quota is a token bucket over this window. */
 export const WINDOW_MS = 60_000;
@@ -58,7 +59,7 @@ export interface QuotaLease {
   /** Frees the concurrent-stream slots (on finish, error or client abort). Safe to call any number of times. */
   release(): void;
   /** Releases the slots when `signal` aborts (a client that went away). */
-  bindSignal(signal: AbortSignal): this;
+  bindSignal(signal: Cancellation): this;
   /**
    * Replaces the reservation by actual usage: unused tokens go back to the buckets, usage
    * beyond the reservation is charged as debt, the actual cost goes to the budgets. Without
@@ -94,7 +95,7 @@ export abstract class LeaseBase implements QuotaLease {
     this.onRelease();
   }
 
-  bindSignal(signal: AbortSignal): this {
+  bindSignal(signal: Cancellation): this {
     if (this.#released) return this;
     if (signal.aborted) {
       this.release();

@@ -60,6 +60,12 @@ export interface GenerateRequest {
   rawPrompt?: string;
   signal?: AbortSignal;
   /**
+   * The cheap form of `signal` that a server request hands down instead (see {@link Cancellation}):
+   * the registry's deadline wrapper turns it into an AbortSignal for models that need one, and
+   * the upstream HTTP providers listen to it directly.
+   */
+  cancellation?: Cancellation;
+  /**
    * The `performance.now()` time by which generate() must end, set by the registry's deadline
    * wrapper for models that enforce deadlines themselves (see {@link LanguageModel.enforcesDeadline}).
    */
@@ -69,6 +75,24 @@ export interface GenerateRequest {
    * for the same models: their transport times it.
    */
   streamIdleMs?: number;
+}
+
+/**
+ * What a model call needs of an AbortSignal to hear of an abort, which an AbortSignal also is.
+ * Node 20 takes several microseconds to make an AbortSignal and attach a listener to it; a
+ * server request's own implementation is a flag and an array, and a real signal is made only
+ * for the code that needs one.
+ */
+export interface Cancellation {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
+/** The request's signal, or its cheap form. */
+export function cancellationOf(request: { signal?: AbortSignal; cancellation?: Cancellation }): Cancellation | undefined {
+  return request.signal ?? request.cancellation;
 }
 
 /** Why generation stopped, in Bedrock Converse's vocabulary. */

@@ -43,22 +43,22 @@ export async function sendEventStream<T>(options: EventStreamOptions<T>): Promis
   const { ctx, map } = options;
   const iterator = options.source[Symbol.asyncIterator]();
   const first = await iterator.next(); // throws before the head: an ordinary HTTP error
-  const writer = new EventStreamWriter(ctx.res, ctx.signal);
+  const writer = new EventStreamWriter(ctx.res, ctx.cancellation);
   writer.start(200, { "x-amzn-requestid": ctx.requestId, ...options.headers });
   try {
     for (const [type, payload] of options.prelude ?? []) await writer.event(type, payload);
     let step = first;
     while (!step.done) {
-      if (ctx.signal.aborted) break;
+      if (ctx.cancellation.aborted) break;
       for (const [type, payload] of map(step.value)) await writer.event(type, payload);
       step = await iterator.next();
     }
   } catch (error) {
     const err = inStreamError(error, options.exceptions);
     ctx.logFields.streamError = err.kind.bedrockName;
-    if (!ctx.signal.aborted) await writer.exception(err);
+    if (!ctx.cancellation.aborted) await writer.exception(err);
   } finally {
-    if (ctx.signal.aborted) void iterator.return?.();
+    if (ctx.cancellation.aborted) void iterator.return?.();
     writer.end();
   }
 }

@@ -92,7 +92,7 @@ export function invokeModelHandler(deps: ApiDeps) {
       return;
     }
     const call = await beginModelCall(deps, ctx, { operation: "InvokeModel", entry: model.entry, maxTokens: request.maxTokens, countInput: () => model.language.countTokens(request), inputBody: body });
-    let result = await call.guard(model.language.generate({ ...request, signal: ctx.signal }));
+    let result = await call.guard(model.language.generate({ ...request, cancellation: ctx.cancellation }));
     let modelOutput: string[] | undefined;
     if (guard) ({ result, modelOutput } = await call.guard(guardResult(guard, result)));
     logWarnings(ctx, model.entry.id, result.warnings);
@@ -117,7 +117,7 @@ export function invokeModelStreamHandler(deps: ApiDeps) {
     if (blocked) source = resultAsStream(blockedResult(guard.blockedInputMessage));
     else {
       const call = await beginModelCall(deps, ctx, { operation: "InvokeModelWithResponseStream", entry: model.entry, maxTokens: request.maxTokens, stream: true, countInput: () => model.language.countTokens(request), inputBody: body });
-      const parts = model.language.stream({ ...request, signal: ctx.signal });
+      const parts = model.language.stream({ ...request, cancellation: ctx.cancellation });
       source = call.observe(guard ? guardStream(guard, parts, { inputTokens: () => model.language.countTokens(request) }) : parts);
     }
     await sendEventStream({

@@ -31,7 +31,7 @@ export function chatCompletionsHandler(deps: ApiDeps) {
     delete body.guardrailConfig;
     const parsed = parseChatRequest(body, entry);
     let request = parsed.request;
-    request.signal = ctx.signal;
+    request.cancellation = ctx.cancellation;
     const headers: Record<string, string> = { "x-request-id": ctx.requestId };
     reportWarnings(ctx, parsed.warnings, headers);
     const meta: CompletionMeta = { id: `chatcmpl-${ctx.requestId}`, created: Math.floor(Date.now() / 1000), model: entry.id };

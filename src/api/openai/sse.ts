@@ -23,7 +23,7 @@ export interface SseOptions<T> {
 /** Streams `source` as a text/event-stream response. */
 export async function sendSse<T>(options: SseOptions<T>): Promise<void> {
   const { ctx, map } = options;
-  const { res, signal } = ctx;
+  const { res, cancellation: signal } = ctx;
   const iterator = options.source[Symbol.asyncIterator]();
   const first = await iterator.next(); // throws before the head: an ordinary HTTP error
   // No `connection` header: it is forbidden on HTTP/2 and keep-alive is HTTP/1.1's default.

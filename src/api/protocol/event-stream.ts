@@ -6,6 +6,7 @@ import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import type { BasaltError } from "../../spec/errors.ts";
 import { streamExceptionName } from "./errors.ts";
 import { writeChunk, type AnyResponse } from "./http.ts";
+import type { Cancellation } from "../../spec/model.ts";
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
@@ -61,7 +62,7 @@ export function decodeMessages(buffer: Uint8Array): Array<{ headers: Record<stri
 export class EventStreamWriter {
   constructor(
     private readonly res: AnyResponse,
-    private readonly signal: AbortSignal,
+    private readonly signal: Cancellation,
   ) {}
 
   /** Sends the response head; `contentTypeHeader` carries the payload type where Bedrock names one. */

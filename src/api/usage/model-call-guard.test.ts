@@ -51,6 +51,7 @@ function context(): RequestContext & { abort(): void } {
     requestId: `req-${Math.random().toString(36).slice(2)}`,
     principal: ANONYMOUS,
     signal: controller.signal,
+    cancellation: controller.signal,
     res,
     abort: () => controller.abort(new Error("client went away")),
   } as unknown as RequestContext & { abort(): void };

@@ -156,7 +156,7 @@ class GuardedCall implements ModelCall {
     const { ctx, start } = this;
     this.lease = lease;
     // A client that goes away frees its stream slot at once, before the stream unwinds.
-    if (start.stream) lease.bindSignal(ctx.signal);
+    if (start.stream) lease.bindSignal(ctx.cancellation);
     // Safety net: a handler that throws after the model answered (and before succeed or fail)
     // still settles its reservation when the response closes, so no quota leaks.
     else ctx.res.once("close", () => this.end({ error: new Error("the request ended before its model call was settled") }));
@@ -242,7 +242,7 @@ class GuardedCall implements ModelCall {
    */
   private endPartial(chars: number, error: unknown): void {
     if (this.ended) return;
-    const failure = error ?? (this.ctx.signal.aborted ? this.ctx.signal.reason : undefined);
+    const failure = error ?? (this.ctx.cancellation.aborted ? this.ctx.cancellation.reason : undefined);
     if (chars === 0) return this.end({ error: failure });
     const outputTokens = Math.ceil(chars / CHARS_PER_TOKEN);
     if (this.countedInput !== undefined) return this.end({ error: failure, usage: { inputTokens: this.countedInput, outputTokens } });
@@ -262,7 +262,7 @@ class GuardedCall implements ModelCall {
   private finalize(ending: Ending): void {
     const { services, ctx, start } = this;
     const err = ending.error === undefined ? undefined : toBasaltError(ending.error);
-    const aborted = ctx.signal.aborted;
+    const aborted = ctx.cancellation.aborted;
     const inputTokens = ending.usage?.inputTokens ?? this.countedInput ?? 0;
     const outputTokens = ending.usage?.outputTokens ?? 0;
     // Settled with usage only when the model ran; a refusal or an early failure gives it all back.

@@ -2,6 +2,7 @@
 // same way for every upstream provider. Messages are ours and short: upstream bodies never
 // reach a client (callers log them at debug) and no secret is ever part of a message.
 import { BasaltError } from "../../spec/errors.ts";
+import type { Cancellation } from "../../spec/model.ts";
 
 /** Socket-level error codes meaning the upstream could not be reached at all. */
 const UNREACHABLE = new Set([
@@ -77,7 +78,7 @@ function errorCodes(error: unknown): string[] {
 }
 
 /** The error for an aborted call: the abort reason when it is ours (the deadline's), else a cancellation. */
-export function abortError(signal: AbortSignal, cause?: unknown): BasaltError {
+export function abortError(signal: Pick<Cancellation, "reason">, cause?: unknown): BasaltError {
   if (signal.reason instanceof BasaltError) return signal.reason;
   return new BasaltError("MODEL_TIMEOUT", "The request was cancelled before the model answered.", { cause: cause ?? signal.reason });
 }
@@ -86,7 +87,7 @@ export function abortError(signal: AbortSignal, cause?: unknown): BasaltError {
 export interface TransportErrorOptions {
   upstream: string;
   error: unknown;
-  signal?: AbortSignal;
+  signal?: Cancellation;
   /** True once the response head arrived: a lost connection is then a broken stream. */
   streaming?: boolean;
 }

@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import { Pool, util as undiciUtil, type Dispatcher } from "undici";
 import { BasaltError } from "../../spec/errors.ts";
 import { timeoutError } from "../deadline.ts";
-import type { StreamPart, Warning } from "../../spec/model.ts";
+import type { Cancellation, StreamPart, Warning } from "../../spec/model.ts";
 import { retryAfterSeconds, statusError, transportError } from "./errors.ts";
 import { SseStream, type SseMapper } from "./sse-stream.ts";
 
@@ -35,7 +35,8 @@ export interface UpstreamPost {
   path: string;
   headers: Record<string, string>;
   body: string;
-  signal?: AbortSignal;
+  /** An abort cancels the call (a request's AbortSignal or its cheap form). */
+  signal?: Cancellation;
   /** Bounds waiting for the head and for each body chunk (the registry's deadline is the real bound). */
   timeoutMs: number;
   /** `performance.now()` time by which a postJson() call must end (the model call's deadline). */

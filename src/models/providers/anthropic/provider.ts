@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { ModelConfigOf } from "../../../config/schema.ts";
 import { resolveSecret } from "../../../config/secrets.ts";
 import { BasaltError } from "../../../spec/errors.ts";
-import type { GenerateRequest, GenerateResult, LanguageModel, StreamPart } from "../../../spec/model.ts";
+import { cancellationOf, type Cancellation, type GenerateRequest, type GenerateResult, type LanguageModel, type StreamPart } from "../../../spec/model.ts";
 import type { Provider } from "../../provider.ts";
 import { countRequestTokens } from "../../text-tokens.ts";
 import { transportError } from "../../upstream/errors.ts";
@@ -53,7 +53,7 @@ class AnthropicLanguageModel implements LanguageModel {
     return beta ? { ...this.headers, "anthropic-beta": beta } : this.headers;
   }
 
-  private call(path: string, body: unknown, beta: string | undefined, signal: AbortSignal | undefined, deadlineAt?: number): UpstreamPost {
+  private call(path: string, body: unknown, beta: string | undefined, signal: Cancellation | undefined, deadlineAt?: number): UpstreamPost {
     return {
       endpoint: this.endpoint,
       path,
@@ -69,7 +69,7 @@ class AnthropicLanguageModel implements LanguageModel {
 
 
   /** POSTs `body` and returns the parsed 2xx JSON body (errors are already mapped). */
-  private postJson(path: string, body: unknown, beta: string | undefined, signal: AbortSignal | undefined, deadlineAt?: number): Promise<unknown> {
+  private postJson(path: string, body: unknown, beta: string | undefined, signal: Cancellation | undefined, deadlineAt?: number): Promise<unknown> {
     if (signal?.aborted) return Promise.reject(transportError({ upstream: UPSTREAM, error: signal.reason, signal }));
     return this.http.postJson(this.call(path, body, beta, signal, deadlineAt));
   }
@@ -79,7 +79,7 @@ class AnthropicLanguageModel implements LanguageModel {
     const counted: Record<string, unknown> = {};
     for (const key of COUNT_FIELDS) if (body[key] !== undefined) counted[key] = body[key];
     try {
-      const json = (await this.postJson("/messages/count_tokens", counted, beta, request.signal)) as { input_tokens?: unknown };
+      const json = (await this.postJson("/messages/count_tokens", counted, beta, cancellationOf(request))) as { input_tokens?: unknown };
       if (typeof json.input_tokens === "number") return json.input_tokens;
     } catch (error) {
       // Compatible servers without the endpoint answer 404: fall back to the shared tokenizer.
@@ -90,12 +90,12 @@ class AnthropicLanguageModel implements LanguageModel {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const { body, beta, warnings } = toAnthropicRequest(request, { model: this.config.upstreamModel, stream: false });
-    return fromAnthropicResponse(await this.postJson("/messages", body, beta, request.signal, request.deadlineAt), warnings);
+    return fromAnthropicResponse(await this.postJson("/messages", body, beta, cancellationOf(request), request.deadlineAt), warnings);
   }
 
   stream(request: GenerateRequest): AsyncIterable<StreamPart> {
     const { body, beta, warnings } = toAnthropicRequest(request, { model: this.config.upstreamModel, stream: true });
-    const call = { ...this.call("/messages", body, beta, request.signal), idleTimeoutMs: request.streamIdleMs };
+    const call = { ...this.call("/messages", body, beta, cancellationOf(request)), idleTimeoutMs: request.streamIdleMs };
     return this.http.postSse(call, new AnthropicStreamMapper(), warnings);
   }
 }

@@ -4,7 +4,7 @@
 import type { Logger } from "pino";
 import type { ModelConfigOf } from "../../../config/schema.ts";
 import { resolveSecret } from "../../../config/secrets.ts";
-import type { EmbeddingModel, EmbedRequest, EmbedResult, GenerateRequest, GenerateResult, LanguageModel, StreamPart, Warning } from "../../../spec/model.ts";
+import { cancellationOf, type Cancellation, type EmbeddingModel, type EmbedRequest, type EmbedResult, type GenerateRequest, type GenerateResult, type LanguageModel, type StreamPart, type Warning } from "../../../spec/model.ts";
 import type { Provider } from "../../provider.ts";
 import { countRequestTokens, countTextTokens } from "../../text-tokens.ts";
 import { transportError } from "../../upstream/errors.ts";
@@ -42,10 +42,10 @@ class OpenAiClient {
 
   /** POSTs `body` to `path` and streams the SSE answer as parts (errors are already mapped). */
   postSse(path: string, body: unknown, mapper: SseMapper, warnings: Warning[], request: GenerateRequest): AsyncIterable<StreamPart> {
-    return this.http.postSse({ ...this.call(path, body, request.signal), idleTimeoutMs: request.streamIdleMs }, mapper, warnings);
+    return this.http.postSse({ ...this.call(path, body, cancellationOf(request)), idleTimeoutMs: request.streamIdleMs }, mapper, warnings);
   }
 
-  private call(path: string, body: unknown, signal: AbortSignal | undefined, deadlineAt?: number): UpstreamPost {
+  private call(path: string, body: unknown, signal: Cancellation | undefined, deadlineAt?: number): UpstreamPost {
     return {
       endpoint: this.endpoint,
       path,
@@ -60,7 +60,7 @@ class OpenAiClient {
   }
 
   /** POSTs `body` to `path` and returns the parsed 2xx JSON body (errors are already mapped). */
-  postJson(path: string, body: unknown, signal: AbortSignal | undefined, deadlineAt?: number): Promise<unknown> {
+  postJson(path: string, body: unknown, signal: Cancellation | undefined, deadlineAt?: number): Promise<unknown> {
     if (signal?.aborted) return Promise.reject(transportError({ upstream: UPSTREAM, error: signal.reason, signal }));
     return this.http.postJson(this.call(path, body, signal, deadlineAt));
   }
@@ -82,7 +82,7 @@ class OpenAiLanguageModel implements LanguageModel {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const { path, body, warnings } = toOpenAiRequest(request, { model: this.client.config.upstreamModel, stream: false });
-    return fromOpenAiResponse(await this.client.postJson(path, body, request.signal, request.deadlineAt), request, warnings);
+    return fromOpenAiResponse(await this.client.postJson(path, body, cancellationOf(request), request.deadlineAt), request, warnings);
   }
 
   stream(request: GenerateRequest): AsyncIterable<StreamPart> {
