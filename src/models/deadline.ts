@@ -3,7 +3,7 @@
 // provider's request is aborted and the caller gets ModelTimeoutException. Models that say
 // they enforce deadlines (the upstream HTTP providers) are handed the deadline instead.
 import { BasaltError } from "../spec/errors.ts";
-import { cancellationOf, type Cancellation, type GenerateRequest, type LanguageModel, type StreamPart } from "../spec/model.ts";
+import { cancellationOf, listenForAbort, type Cancellation, type GenerateRequest, type LanguageModel, type StreamPart } from "../spec/model.ts";
 
 /**
  * A controller that also aborts when `parent` does. Cheaper than AbortSignal.any on the
@@ -11,14 +11,8 @@ import { cancellationOf, type Cancellation, type GenerateRequest, type LanguageM
  */
 function linkedController(parent: Cancellation | undefined): { controller: AbortController; release: () => void } {
   const controller = new AbortController();
-  if (!parent) return { controller, release: () => undefined };
-  if (parent.aborted) {
-    controller.abort(parent.reason);
-    return { controller, release: () => undefined };
-  }
-  const forward = () => controller.abort(parent.reason);
-  parent.addEventListener("abort", forward, { once: true });
-  return { controller, release: () => parent.removeEventListener("abort", forward) };
+  const listener = listenForAbort(parent, (reason) => controller.abort(reason));
+  return { controller, release: () => listener && parent?.removeEventListener("abort", listener) };
 }
 
 /** The error of a model call that ran past its deadline. */

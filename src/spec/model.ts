@@ -90,6 +90,21 @@ export interface Cancellation {
   removeEventListener(type: "abort", listener: () => void): void;
 }
 
+/**
+ * Calls `cancel` with the abort reason when `signal` aborts, at once if it has; returns the
+ * listener, for removeEventListener once the call is over.
+ */
+export function listenForAbort(signal: Cancellation | undefined, cancel: (reason: unknown) => void): (() => void) | undefined {
+  if (!signal) return undefined;
+  if (signal.aborted) {
+    cancel(signal.reason);
+    return undefined;
+  }
+  const listener = () => cancel(signal.reason);
+  signal.addEventListener("abort", listener, { once: true });
+  return listener;
+}
+
 /** The request's signal, or its cheap form. */
 export function cancellationOf(request: { signal?: AbortSignal; cancellation?: Cancellation }): Cancellation | undefined {
   return request.signal ?? request.cancellation;

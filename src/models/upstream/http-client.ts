@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import { Pool, util as undiciUtil, type Dispatcher } from "undici";
 import { BasaltError } from "../../spec/errors.ts";
 import { timeoutError } from "../deadline.ts";
-import type { Cancellation, StreamPart, Warning } from "../../spec/model.ts";
+import { listenForAbort, type Cancellation, type StreamPart, type Warning } from "../../spec/model.ts";
 import { retryAfterSeconds, statusError, transportError } from "./errors.ts";
 import { SseStream, type SseMapper } from "./sse-stream.ts";
 
@@ -139,16 +139,10 @@ class JsonResponseHandler {
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: unknown) => void,
   ) {
-    const { signal } = call;
-    if (signal?.aborted) {
-      this.fail(signal.reason);
-    } else if (signal) {
-      this.onAbort = () => {
-        this.abort?.(signal.reason as Error);
-        this.fail(signal.reason);
-      };
-      signal.addEventListener("abort", this.onAbort, { once: true });
-    }
+    this.onAbort = listenForAbort(call.signal, (reason) => {
+      this.abort?.(reason as Error);
+      this.fail(reason);
+    });
     if (call.deadlineAt !== undefined && !this.settled) {
       this.timer = setTimeout(() => {
         const error = timeoutError(call.timeoutMs);

@@ -12,7 +12,7 @@ import { createParser, type EventSourceParser, type ParseError } from "eventsour
 import { TextDecoder } from "node:util";
 import { util as undiciUtil } from "undici";
 import { BasaltError } from "../../spec/errors.ts";
-import type { StreamPart, Warning } from "../../spec/model.ts";
+import { listenForAbort, type StreamPart, type Warning } from "../../spec/model.ts";
 import { timeoutError } from "../deadline.ts";
 import { malformedStream, retryAfterSeconds, statusError, transportError } from "./errors.ts";
 import type { UpstreamPost } from "./http-client.ts";
@@ -65,16 +65,10 @@ export class SseStream implements AsyncIterableIterator<StreamPart> {
     warnings: readonly Warning[],
   ) {
     for (const warning of warnings) this.queue.push({ type: "warning", warning });
-    const { signal } = call;
-    if (signal?.aborted) {
-      this.fail(signal.reason);
-    } else if (signal) {
-      this.onAbort = () => {
-        this.abortDispatch?.(signal.reason as Error);
-        this.fail(signal.reason);
-      };
-      signal.addEventListener("abort", this.onAbort, { once: true });
-    }
+    this.onAbort = listenForAbort(call.signal, (reason) => {
+      this.abortDispatch?.(reason as Error);
+      this.fail(reason);
+    });
     if (!this.settled) this.arm();
   }
 
