@@ -141,6 +141,14 @@ describe("UpstreamHttp.postSse", () => {
     await waitFor(() => closed.includes("/v1/endless"));
   });
 
+  it("ends a next() still waiting when the consumer returns", async () => {
+    const iterator = http.postSse(call("/stall"), mapper(), [])[Symbol.asyncIterator]();
+    assert.equal((await iterator.next()).done, false);
+    const waiting = iterator.next();
+    await iterator.return?.();
+    assert.deepEqual(await waiting, { done: true, value: undefined });
+  });
+
   it("cancels the stream when its signal aborts, with the signal's reason", async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new BasaltError("VALIDATION", "The client closed the connection.")), 30);

@@ -99,6 +99,7 @@ export class SseStream implements AsyncIterableIterator<StreamPart> {
     this.complete = true;
     this.queue.length = 0;
     this.head = 0;
+    this.wake(); // a next() still waiting ends too
     return Promise.resolve(DONE);
   }
 
