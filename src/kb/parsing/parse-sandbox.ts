@@ -4,7 +4,8 @@
 // that exhausts the worker's heap limit kills only the worker, and a library crash fails only
 // that document. Workers are started lazily, reused, unref'd while idle and stopped after a
 // quiet period.
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startTsWorker } from "../../util/ts-worker.ts";
 import type { DocumentFormat } from "../document.ts";
 import { describeFormat } from "./detect-format.ts";
 import { DocumentParseError, durationText, shortCause, type DocumentParseReason } from "./document-parse-error.ts";
@@ -50,20 +51,6 @@ interface Job {
   reject: (error: DocumentParseError) => void;
   onAbort?: () => void;
 }
-
-// The worker runs TypeScript through tsx when this file is TypeScript (the repository runs
-// without a build step); a compiled build would load parse-worker.js directly.
-const selfUrl = import.meta.url;
-const WORKER_ENTRY = new URL(selfUrl.endsWith(".ts") ? "./parse-worker.ts" : "./parse-worker.js", selfUrl).href;
-const TSX_API = selfUrl.endsWith(".ts") ? import.meta.resolve("tsx/esm/api") : undefined;
-// Evaluated as CommonJS in the new thread: register tsx's loader, then import the entry.
-const BOOTSTRAP = `
-const { workerData } = require("node:worker_threads");
-(async () => {
-  if (workerData.tsx) (await import(workerData.tsx)).register();
-  await import(workerData.entry);
-})().catch((error) => { setImmediate(() => { throw error; }); });
-`;
 
 /** One worker thread running at most one job. */
 class Slot {
@@ -148,12 +135,7 @@ export class ParseSandbox {
   }
 
   #spawn(slot: Slot): Worker {
-    const worker = new Worker(BOOTSTRAP, {
-      eval: true,
-      execArgv: [],
-      workerData: { entry: WORKER_ENTRY, tsx: TSX_API },
-      resourceLimits: { maxOldGenerationSizeMb: this.#options.maxMemoryMb },
-    });
+    const worker = startTsWorker("./parse-worker.ts", import.meta.url, { resourceLimits: { maxOldGenerationSizeMb: this.#options.maxMemoryMb } });
     slot.worker = worker;
     worker.on("message", (reply: ParseReply) => {
       if (slot.worker !== worker || slot.job?.id !== reply.id) return;

@@ -5,7 +5,8 @@
 // ~54 s stall, decision 0028). Both the `use` provider (knowledge bases, /v1/embeddings) and
 // the guardrails' full encoder use it. It lives with the provider that owns these weights and
 // is imported by other domains as a runtime, as kb/ imports llama-cpp/runtime.ts.
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startTsWorker } from "../../../util/ts-worker.ts";
 import { BasaltError } from "../../../spec/errors.ts";
 
 /** Size of USE-lite's vectors. */
@@ -32,22 +33,6 @@ export interface UseLiteEmbedOptions {
   /** Scale each vector to unit length (default true). */
   normalize?: boolean;
 }
-
-// The worker runs TypeScript through tsx when this file is TypeScript (the repository runs
-// without a build step; bin/basalt.js registers tsx only on its own thread, so the worker
-// registers it again); a compiled build would load worker.js directly. As in
-// kb/parsing/parse-sandbox.ts.
-const selfUrl = import.meta.url;
-const WORKER_ENTRY = new URL(selfUrl.endsWith(".ts") ? "./worker.ts" : "./worker.js", selfUrl).href;
-const TSX_API = selfUrl.endsWith(".ts") ? import.meta.resolve("tsx/esm/api") : undefined;
-// Evaluated as CommonJS in the new thread: register tsx's loader, then import the entry.
-const BOOTSTRAP = `
-const { workerData } = require("node:worker_threads");
-(async () => {
-  if (workerData.tsx) (await import(workerData.tsx)).register();
-  await import(workerData.entry);
-})().catch((error) => { setImmediate(() => { throw error; }); });
-`;
 
 type Outcome = UseLiteBatch | BasaltError;
 
@@ -86,7 +71,7 @@ export class UseLiteWorker {
   }
 
   #spawn(): Worker {
-    const worker = new Worker(BOOTSTRAP, { eval: true, execArgv: [], workerData: { entry: WORKER_ENTRY, tsx: TSX_API } });
+    const worker = startTsWorker("./worker.ts", import.meta.url);
     this.#worker = worker;
     worker.on("message", (reply: UseLiteReply) => {
       if (this.#worker !== worker) return;
