@@ -47,7 +47,7 @@ export class FullEncoder implements AsyncSentenceEncoder {
       const batch = missing.slice(at, at + BATCH);
       // Remembered even when the caller has gone: the worker did the work, and a re-check of
       // the same text (a stream's sliding window) finds it.
-      const pass = this.worker.embed(batch).then(({ vectors }) => {
+      const pass = this.worker.embed(batch, { signal }).then(({ vectors }) => {
         batch.forEach((text, i) => this.remember(text, vectors[i]!));
         return vectors;
       });

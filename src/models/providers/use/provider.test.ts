@@ -90,6 +90,27 @@ describe("use provider", () => {
     assertClose(again.embeddings[0]!, reference.vectors[0]!);
   });
 
+  it("runs a small call (a query) before bulk calls queued ahead of it", async () => {
+    const chunk = (n: number) => Array.from({ length: 8 }, (_, i) => `Chunk ${n}.${i}: ${"the quarterly report covers revenue, costs and hiring plans. ".repeat(6)}`);
+    const finished: string[] = [];
+    const bulk = [1, 2, 3].map((n) => useLite().embed(chunk(n)).then(() => finished.push(`bulk ${n}`)));
+    const query = useLite().embed(["What did the report say about hiring?"]).then(() => finished.push("query"));
+    await Promise.all([...bulk, query]);
+    assert.ok(finished.indexOf("query") < finished.indexOf("bulk 2"), `order: ${finished.join(", ")}`);
+  });
+
+  it("drops a queued call whose signal aborted, and sends the queued ones to a fresh worker after a crash", async () => {
+    const running = useLite().embed(["Running when the worker dies.", "a", "b"]);
+    const controller = new AbortController();
+    const dropped = useLite().embed(["Given up while queued.", "a", "b"], { signal: controller.signal });
+    const queued = useLite().embed(["Queued behind the crash.", "a", "b"]);
+    controller.abort(new BasaltError("VALIDATION", "gone"));
+    await useLite().kill();
+    await assert.rejects(running, (error) => error instanceof BasaltError && error.code === "INTERNAL");
+    await assert.rejects(dropped, { message: "gone" });
+    assert.equal((await queued).vectors.length, 3);
+  });
+
   it("lets the process exit once the worker is idle", () => {
     const script = `const { useProvider } = await import(${JSON.stringify(new URL("./provider.ts", import.meta.url).href)});
       const { embeddings } = await useProvider.create({ id: "use", provider: "use" }).embedding.embed({ texts: ["Done."] });

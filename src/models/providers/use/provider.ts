@@ -29,7 +29,7 @@ class UseEmbeddingModel implements EmbeddingModel {
     let inputTokens = 0;
     for (let at = 0; at < request.texts.length; at += BATCH) {
       request.signal?.throwIfAborted();
-      const pass = useLite().embed(request.texts.slice(at, at + BATCH), { normalize: request.normalize !== false });
+      const pass = useLite().embed(request.texts.slice(at, at + BATCH), { normalize: request.normalize !== false, signal: request.signal });
       // An aborted caller stops waiting; the worker finishes the pass it is on.
       const { vectors, tokens } = await untilAborted(pass, request.signal);
       for (const vector of vectors) embeddings.push(Array.from(vector));

@@ -32,42 +32,78 @@ export interface UseLiteBatch {
 export interface UseLiteEmbedOptions {
   /** Scale each vector to unit length (default true). */
   normalize?: boolean;
+  /** A call aborted while still queued is dropped before it reaches the worker. */
+  signal?: AbortSignal;
 }
 
 type Outcome = UseLiteBatch | BasaltError;
 
+/** One call: its message, how to settle it, and its caller's signal. */
+interface Job {
+  request: UseLiteRequest;
+  settle: (outcome: Outcome) => void;
+  signal: AbortSignal | undefined;
+}
+
 /**
- * The worker thread that runs USE-lite, started on the first call. It answers in the order it
- * was asked, holds the process open only while calls are in flight, and a thread that dies
- * fails those calls: the next call starts a fresh one (which loads the weights again).
+ * Calls of at most this many texts go first: a retrieval query or a guardrail's topic check
+ * (one or two sentences) waits for the pass in progress only, not for an ingestion's queue.
+ */
+const INTERACTIVE_TEXTS = 2;
+
+/**
+ * The worker thread that runs USE-lite, started on the first call. One pass is at the worker at
+ * a time; the rest wait here in two lanes, small calls (queries, topic checks) before bulk ones
+ * (ingestion), each lane in order. The thread is held open only while calls are in flight. A
+ * thread that dies fails the call it was running; the queued ones go to a fresh thread (which
+ * loads the weights again).
  */
 export class UseLiteWorker {
   #worker: Worker | undefined;
-  readonly #pending = new Map<number, (outcome: Outcome) => void>();
+  readonly #lanes: [interactive: Job[], bulk: Job[]] = [[], []];
+  #running: Job | undefined;
   #nextId = 1;
 
   /** Vectors of a batch of texts, in order, with their token counts; failures are BasaltErrors. */
   embed(texts: readonly string[], options: UseLiteEmbedOptions = {}): Promise<UseLiteBatch> {
-    return this.#ask({ id: this.#nextId++, op: "embed", texts, normalize: options.normalize ?? true });
+    return this.#ask({ id: this.#nextId++, op: "embed", texts, normalize: options.normalize ?? true }, options.signal);
   }
 
   /** Token counts of texts under the model's own tokenizer (its weights load first). */
   async countTokens(texts: readonly string[]): Promise<number[]> {
-    return (await this.#ask({ id: this.#nextId++, op: "count", texts })).tokens;
+    return (await this.#ask({ id: this.#nextId++, op: "count", texts }, undefined)).tokens;
   }
 
-  /** Terminates the thread as a crash would: the calls in flight fail. For tests. */
+  /** Terminates the thread as a crash would: the call in flight fails. For tests. */
   async kill(): Promise<void> {
     await this.#worker?.terminate();
   }
 
-  #ask(request: UseLiteRequest): Promise<UseLiteBatch> {
+  #ask(request: UseLiteRequest, signal: AbortSignal | undefined): Promise<UseLiteBatch> {
     return new Promise((resolve, reject) => {
-      const worker = this.#worker ?? this.#spawn();
-      this.#pending.set(request.id, (outcome) => (outcome instanceof BasaltError ? reject(outcome) : resolve(outcome)));
-      if (this.#pending.size === 1) worker.ref();
-      worker.postMessage(request);
+      const settle = (outcome: Outcome) => (outcome instanceof BasaltError ? reject(outcome) : resolve(outcome));
+      this.#lanes[request.texts.length <= INTERACTIVE_TEXTS ? 0 : 1].push({ request, settle, signal });
+      this.#next();
     });
+  }
+
+  /** Sends the next queued call to the worker, unless one is running; drops calls aborted meanwhile. */
+  #next(): void {
+    if (this.#running) return;
+    let job: Job | undefined;
+    while ((job = this.#lanes[0].shift() ?? this.#lanes[1].shift()) && job.signal?.aborted) {
+      const reason: unknown = job.signal.reason;
+      job.settle(reason instanceof BasaltError ? reason : new BasaltError("VALIDATION", "The call was cancelled before the sentence encoder ran it.", { cause: reason }));
+    }
+    if (!job) {
+      // Idle: the thread must not keep the process (tests, `basalt serve` shutdown) alive.
+      this.#worker?.unref();
+      return;
+    }
+    this.#running = job;
+    const worker = this.#worker ?? this.#spawn();
+    worker.ref();
+    worker.postMessage(job.request);
   }
 
   #spawn(): Worker {
@@ -75,30 +111,29 @@ export class UseLiteWorker {
     this.#worker = worker;
     worker.on("message", (reply: UseLiteReply) => {
       if (this.#worker !== worker) return;
-      if (reply.ok) this.#settle(reply.id, { vectors: reply.vectors, tokens: reply.tokens });
-      else if (reply.code === "MODEL_NOT_READY") this.#settle(reply.id, new BasaltError("MODEL_NOT_READY", "The built-in Universal Sentence Encoder could not be loaded; try again.", { cause: new Error(reply.message) }));
-      else this.#settle(reply.id, new BasaltError("INTERNAL", "The built-in Universal Sentence Encoder failed.", { cause: new Error(reply.message) }));
+      if (reply.ok) this.#finish(reply.id, { vectors: reply.vectors, tokens: reply.tokens });
+      else if (reply.code === "MODEL_NOT_READY") this.#finish(reply.id, new BasaltError("MODEL_NOT_READY", "The built-in Universal Sentence Encoder could not be loaded; try again.", { cause: new Error(reply.message) }));
+      else this.#finish(reply.id, new BasaltError("INTERNAL", "The built-in Universal Sentence Encoder failed.", { cause: new Error(reply.message) }));
     });
     const died = (error?: Error) => {
       if (this.#worker !== worker) return;
       this.#worker = undefined;
       const cause = error ?? new Error("the USE-lite worker thread exited");
-      for (const id of [...this.#pending.keys()]) {
-        this.#settle(id, new BasaltError("INTERNAL", "The sentence encoder's worker thread stopped unexpectedly; the next call starts a new one.", { cause }));
-      }
+      const running = this.#running;
+      if (running) this.#finish(running.request.id, new BasaltError("INTERNAL", "The sentence encoder's worker thread stopped unexpectedly; the next call starts a new one.", { cause }));
     };
     worker.on("error", died);
     worker.on("exit", () => died());
     return worker;
   }
 
-  #settle(id: number, outcome: Outcome): void {
-    const settle = this.#pending.get(id);
-    if (!settle) return;
-    this.#pending.delete(id);
-    // Idle: the thread must not keep the process (tests, `basalt serve` shutdown) alive.
-    if (this.#pending.size === 0) this.#worker?.unref();
-    settle(outcome);
+  /** Settles the running call and sends the next. */
+  #finish(id: number, outcome: Outcome): void {
+    const job = this.#running;
+    if (!job || job.request.id !== id) return;
+    this.#running = undefined;
+    job.settle(outcome);
+    this.#next();
   }
 }
 
