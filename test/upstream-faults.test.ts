@@ -73,6 +73,7 @@ describe("upstream faults through the live server", () => {
       models: [
         oa("up.echo", "echo"),
         oa("up.hang", "hang", { timeoutMs: 300 }),
+        oa("up.hang-long", "hang", { timeoutMs: 30_000 }),
         oa("up.slow", "slow-first-byte", { timeoutMs: 200 }),
         oa("up.500", "fault-500"),
         oa("up.429", "fault-429"),
@@ -141,6 +142,25 @@ describe("upstream faults through the live server", () => {
     }
   });
 
+  it("cancels the upstream call when the client walks away, on the Bedrock and the OpenAI route", async () => {
+    const calls = [
+      { path: "/v1/chat/completions", body: { model: "up.hang-long", messages: [{ role: "user", content: "x" }] } },
+      { path: "/model/up.hang-long/converse", body: { messages: ask("x") } },
+    ];
+    for (const { path, body } of calls) {
+      await healthy();
+      const hanging = openai.hanging();
+      const controller = new AbortController();
+      const pending = fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: controller.signal });
+      await waitFor(() => openai.hanging() > hanging, "the upstream received the call");
+      controller.abort();
+      await assert.rejects(pending);
+      // The upstream never answers and Basalt's deadline is 30 s: only a cancelled call closes it.
+      await waitFor(() => openai.hanging() === hanging, `${path}: the upstream call was cancelled`);
+    }
+    await healthy();
+  });
+
   it("turns upstream 5xx into ModelErrorException and 429 into ThrottlingException with retry-after", async () => {
     for (const modelId of ["up.500", "an.500"]) {
       let message = "";
@@ -189,3 +209,8 @@ describe("upstream faults through the live server", () => {
     assert.equal(anthropic.openConnections(), 0);
   });
 });
+
+async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.ok(condition(), `timed out waiting: ${what}`);
+}

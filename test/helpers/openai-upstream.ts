@@ -157,6 +157,7 @@ function embeddings(res: ServerResponse, body: any): void {
 export async function startOpenAiUpstream(options: OpenAiUpstreamOptions = {}): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
   const record = options.record ?? true;
+  let hanging = 0;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readJson(req);
     const path = req.url ?? "";
@@ -170,7 +171,12 @@ export async function startOpenAiUpstream(options: OpenAiUpstreamOptions = {}): 
       const headers: Record<string, string> = fault === 429 ? { "retry-after": "7" } : {};
       return sendJson(res, fault, { error: { message: `scripted ${fault} with upstream-only detail`, type: "fake" } }, headers);
     }
-    if (body.model === "hang") return; // never answers; the caller's deadline must fire
+    if (body.model === "hang") {
+      // Never answers: the caller's deadline must fire, or the caller cancel.
+      hanging++;
+      res.on("close", () => hanging--);
+      return;
+    }
     if (body.model === "slow-first-byte") await new Promise((r) => setTimeout(r, options.slowFirstByteMs ?? 200));
     if (path === "/v1/chat/completions") return respond(res, body, false, options);
     if (path === "/v1/completions") return respond(res, body, true, options);
@@ -178,5 +184,5 @@ export async function startOpenAiUpstream(options: OpenAiUpstreamOptions = {}): 
     sendJson(res, 404, { error: { message: `no route ${path}` } });
   };
   const server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
-  return listenUpstream(server, options, requests);
+  return listenUpstream(server, options, requests, () => hanging);
 }

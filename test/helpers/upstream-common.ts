@@ -19,6 +19,8 @@ export interface FakeUpstream {
   requests: RecordedRequest[];
   /** Sockets currently open to this server. */
   openConnections(): number;
+  /** Requests to the "hang" model whose connection is still open (the caller has not given up). */
+  hanging(): number;
   close(): Promise<void>;
 }
 
@@ -120,7 +122,7 @@ export function writeFrames(res: ServerResponse, frames: string[], delayMs: numb
 }
 
 /** Starts `server` on loopback, tracking sockets, and returns the shared handle. */
-export async function listenUpstream(server: Server, options: FakeUpstreamOptions, requests: RecordedRequest[]): Promise<FakeUpstream> {
+export async function listenUpstream(server: Server, options: FakeUpstreamOptions, requests: RecordedRequest[], hanging: () => number = () => 0): Promise<FakeUpstream> {
   const sockets = new Set<Socket>();
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
@@ -138,6 +140,7 @@ export async function listenUpstream(server: Server, options: FakeUpstreamOption
     port,
     requests,
     openConnections: () => sockets.size,
+    hanging,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
