@@ -11,7 +11,7 @@ import { BasaltError, toBasaltError } from "../spec/errors.ts";
 import { ANONYMOUS, type Principal } from "../spec/principal.ts";
 import { sendBedrockError } from "./protocol/errors.ts";
 import { parseJsonObject, readBody, type AnyRequest, type AnyResponse, type RequestContext } from "./protocol/http.ts";
-import type { Cancellation } from "../spec/model.ts";
+import { listenForAbort, type Cancellation } from "../spec/model.ts";
 
 /** A route handler. */
 export type Handler = (ctx: RequestContext) => Promise<void> | void;
@@ -289,9 +289,7 @@ class Context implements RequestContext {
   get signal(): AbortSignal {
     if (this.controller === undefined) {
       const controller = (this.controller = new AbortController());
-      const cancellation = this.cancellation;
-      if (cancellation.aborted) controller.abort(cancellation.reason);
-      else cancellation.addEventListener("abort", () => controller.abort(cancellation.reason));
+      listenForAbort(this.cancellation, (reason) => controller.abort(reason));
     }
     return this.controller.signal;
   }

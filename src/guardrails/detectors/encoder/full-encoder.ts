@@ -45,8 +45,9 @@ export class FullEncoder implements AsyncSentenceEncoder {
     for (let at = 0; at < missing.length; at += BATCH) {
       signal?.throwIfAborted();
       const batch = missing.slice(at, at + BATCH);
-      // Remembered even when the caller has gone: the worker did the work, and a re-check of
-      // the same text (a stream's sliding window) finds it.
+      // Remembered even when the caller gave up after the worker started the pass: the work is
+      // done, and a re-check of the same text (a stream's sliding window) finds it. A pass given
+      // up while still queued is dropped instead.
       const pass = this.worker.embed(batch, { signal }).then(({ vectors }) => {
         batch.forEach((text, i) => this.remember(text, vectors[i]!));
         return vectors;
