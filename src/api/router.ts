@@ -114,18 +114,27 @@ export class Router {
       void this.guarded(ctx, store, path, access);
       return;
     }
+    let done: Promise<void> | void;
     try {
-      const done = store.handler(ctx);
-      if (done && typeof (done as Promise<void>).then === "function") {
-        (done as Promise<void>).then(
-          () => this.finish(ctx, path, store.renderError),
-          (error: unknown) => this.finish(ctx, path, store.renderError, error),
-        );
-      } else this.finish(ctx, path, store.renderError);
+      done = store.handler(ctx);
     } catch (error) {
       this.finish(ctx, path, store.renderError, error);
+      return;
     }
+    if (done && typeof (done as Promise<void>).then === "function") void this.settle(ctx, path, store.renderError, done as Promise<void>);
+    else this.finish(ctx, path, store.renderError);
   };
+
+  /** Finishes a request once its handler's promise settles (a method: no closures per request). */
+  private async settle(ctx: Context, path: string, renderError: ErrorRenderer, done: Promise<void>): Promise<void> {
+    try {
+      await done;
+    } catch (error) {
+      this.finish(ctx, path, renderError, error);
+      return;
+    }
+    this.finish(ctx, path, renderError);
+  }
 
   /** Authenticates (when required) and authorizes what the path names, then runs the handler. */
   private async guarded(ctx: Context, store: RouteStore, path: string, access: AccessControl): Promise<void> {
@@ -157,10 +166,13 @@ export class Router {
   }
 
   /** Reads a body for `ctx`, logging it only when content logging is on. */
-  async readBody(ctx: Context): Promise<Buffer> {
-    const body = await readBody(ctx.req, this.bodyLimitBytes);
-    if (this.logContent) this.logger.info({ requestId: ctx.requestId, content: body.toString("utf8") }, "request content");
-    return body;
+  readBody(ctx: Context): Promise<Buffer> {
+    const read = readBody(ctx.req, this.bodyLimitBytes);
+    if (!this.logContent) return read;
+    return read.then((body) => {
+      this.logger.info({ requestId: ctx.requestId, content: body.toString("utf8") }, "request content");
+      return body;
+    });
   }
 
   private finish(ctx: Context, path: string, renderError: ErrorRenderer, error?: unknown): void {
@@ -318,8 +330,8 @@ class Context implements RequestContext {
     access.authorize(this.session, operation, resource, stream);
   }
 
-  async json(): Promise<Record<string, unknown>> {
-    return parseJsonObject(await this.body());
+  json(): Promise<Record<string, unknown>> {
+    return this.body().then(parseJsonObject);
   }
 
   detach(): void {

@@ -3,7 +3,7 @@
 // provider's request is aborted and the caller gets ModelTimeoutException. Models that say
 // they enforce deadlines (the upstream HTTP providers) are handed the deadline instead.
 import { BasaltError } from "../spec/errors.ts";
-import { cancellationOf, listenForAbort, type Cancellation, type GenerateRequest, type LanguageModel, type StreamPart } from "../spec/model.ts";
+import { cancellationOf, listenForAbort, type Cancellation, type GenerateRequest, type GenerateResult, type LanguageModel, type StreamPart } from "../spec/model.ts";
 
 /**
  * A controller that also aborts when `parent` does. Cheaper than AbortSignal.any on the
@@ -26,24 +26,15 @@ export function withDeadline(model: LanguageModel, timeoutMs: number): LanguageM
     modelId: model.modelId,
     countTokens: (request) => model.countTokens(request),
 
-    async generate(request: GenerateRequest) {
+    generate(request: GenerateRequest) {
       // A model that times its own call gets the deadline with the request: one timer in its
-      // transport instead of a second AbortController, a listener and a race here.
-      if (model.enforcesDeadline) return model.generate({ ...request, deadlineAt: performance.now() + timeoutMs });
-      const { controller, release } = linkedController(cancellationOf(request));
-      const signal = controller.signal;
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          controller.abort(timeoutError(timeoutMs));
-          reject(timeoutError(timeoutMs));
-        }, timeoutMs);
-      });
+      // transport instead of a second AbortController, a listener and a race here. Its promise
+      // is returned as it is (an async function here would add turns before the caller resumes).
+      if (!model.enforcesDeadline) return raceDeadline(model, request, timeoutMs);
       try {
-        return await Promise.race([model.generate({ ...request, signal }), deadline]);
-      } finally {
-        clearTimeout(timer);
-        release();
+        return model.generate({ ...request, deadlineAt: performance.now() + timeoutMs });
+      } catch (error) {
+        return Promise.reject(error); // callers rely on a rejection, as from an async function
       }
     },
 
@@ -52,6 +43,25 @@ export function withDeadline(model: LanguageModel, timeoutMs: number): LanguageM
       return idleBounded(model, request, timeoutMs);
     },
   };
+}
+
+/** Races a model that does not time itself against the deadline, aborting it when the deadline passes. */
+async function raceDeadline(model: LanguageModel, request: GenerateRequest, timeoutMs: number): Promise<GenerateResult> {
+  const { controller, release } = linkedController(cancellationOf(request));
+  const signal = controller.signal;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort(timeoutError(timeoutMs));
+      reject(timeoutError(timeoutMs));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([model.generate({ ...request, signal }), deadline]);
+  } finally {
+    clearTimeout(timer);
+    release();
+  }
 }
 
 /** A stream whose parts must each come within `timeoutMs` (the first one too). */

@@ -85,7 +85,9 @@ export class UsageMetrics {
       registers,
     });
     this.guardrailLatency = new Histogram({ name: "basalt_guardrail_duration_seconds", help: "Time to evaluate a guardrail, by source.", labelNames: ["source"], buckets: GUARDRAIL_LATENCY_BUCKETS, registers });
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    // The event-loop delay sampler's default 10 ms resolution wakes an idle server 100 times a
+    // second; 100 ms still catches every stall worth an alert.
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
   }
 
   /** Counts one finished request; `firstTokenMs` for streams. */

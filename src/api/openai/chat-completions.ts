@@ -35,7 +35,9 @@ export function chatCompletionsHandler(deps: ApiDeps) {
     const headers: Record<string, string> = { "x-request-id": ctx.requestId };
     reportWarnings(ctx, parsed.warnings, headers);
     const meta: CompletionMeta = { id: `chatcmpl-${ctx.requestId}`, created: Math.floor(Date.now() / 1000), model: entry.id };
-    const guard = await GuardrailSession.open(deps, ctx, parseGuardrailConfig(guardrailBody) ?? guardrailConfigFromHeaders(ctx.req.headers), "/v1/chat/completions");
+    // Awaited only when named: most calls carry no guardrail, and every await costs a turn.
+    const guardrailConfig = parseGuardrailConfig(guardrailBody) ?? guardrailConfigFromHeaders(ctx.req.headers);
+    const guard = guardrailConfig && (await GuardrailSession.open(deps, ctx, guardrailConfig, "/v1/chat/completions"));
     if (guard) {
       const input = requestGuardContent(request);
       const checked = await guard.checkInput(input.content);
@@ -50,7 +52,7 @@ export function chatCompletionsHandler(deps: ApiDeps) {
     }
     // What the model is sent: the request, masked where the guardrail anonymized its input.
     const sent = request;
-    const call = await beginModelCall(deps, ctx, {
+    const beginning = beginModelCall(deps, ctx, {
       operation: "/v1/chat/completions",
       entry,
       maxTokens: request.maxTokens,
@@ -58,6 +60,7 @@ export function chatCompletionsHandler(deps: ApiDeps) {
       countInput: () => language.countTokens(sent),
       inputBody: body,
     });
+    const call = beginning instanceof Promise ? await beginning : beginning;
 
     if (!parsed.stream) {
       let result = await call.guard(language.generate(sent));

@@ -42,29 +42,63 @@ export interface RequestContext {
   authorize(operation: OperationName, resource?: string, stream?: boolean): void;
 }
 
+const READER = Symbol("basalt.bodyReader");
+
+/** One body being read; the request carries it, so its listeners are shared functions, not closures per request. */
+class BodyReader {
+  readonly chunks: Buffer[] = [];
+  size = 0;
+  resolve!: (body: Buffer) => void;
+  reject!: (error: unknown) => void;
+  readonly promise = new Promise<Buffer>((resolve, reject) => {
+    this.resolve = resolve;
+    this.reject = reject;
+  });
+
+  constructor(readonly limit: number) {}
+}
+
+type Reading = AnyRequest & { [READER]: BodyReader };
+
+function onBodyData(this: Reading, chunk: Buffer): void {
+  const reader = this[READER];
+  reader.size += chunk.length;
+  if (reader.size > reader.limit) {
+    this.removeListener("data", onBodyData);
+    this.resume();
+    reader.reject(tooLarge(reader.limit));
+    return;
+  }
+  reader.chunks.push(chunk);
+}
+
+function onBodyEnd(this: Reading): void {
+  const { chunks, resolve } = this[READER];
+  resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+}
+
+function onBodyError(this: Reading, error: unknown): void {
+  this[READER].reject(error);
+}
+
+function onBodyAborted(this: Reading): void {
+  this[READER].reject(new BasaltError("VALIDATION", "The request was aborted by the client."));
+}
+
 /** Reads a request body up to `limit` bytes. */
 export function readBody(req: AnyRequest, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(tooLarge(limit));
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners("data");
-        req.resume();
-        reject(tooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on("error", reject);
-    req.on("aborted", () => reject(new BasaltError("VALIDATION", "The request was aborted by the client.")));
-  });
+  const reader = new BodyReader(limit);
+  const reading = req as Reading;
+  reading[READER] = reader;
+  reading.on("data", onBodyData);
+  reading.on("end", onBodyEnd);
+  reading.on("error", onBodyError);
+  reading.on("aborted", onBodyAborted);
+  return reader.promise;
 }
 
 function tooLarge(limit: number): BasaltError {

@@ -144,11 +144,13 @@ class JsonResponseHandler {
       this.fail(reason);
     });
     if (call.deadlineAt !== undefined && !this.settled) {
+      // Whole milliseconds: Node keeps one timer list per distinct duration, so a fractional
+      // one (a new list and a heap insert per call) costs several times an integer's append.
       this.timer = setTimeout(() => {
         const error = timeoutError(call.timeoutMs);
         this.abort?.(error);
         this.fail(error);
-      }, Math.max(0, call.deadlineAt - performance.now()));
+      }, Math.max(0, Math.ceil(call.deadlineAt - performance.now())));
     }
   }
 
