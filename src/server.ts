@@ -136,7 +136,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // Guardrail configurations an earlier version stored in the clear are sealed now (read as they are until then).
   await guardrails.store.sealPlaintextConfigs().catch((err: unknown) => logger.warn({ err }, "could not seal the guardrail configurations stored in the clear"));
   const deps: ApiDeps = { config, registry, logger, usage, knowledgeBases, guardrails };
-  const router = new Router({ logger, bodyLimitBytes: config.server.bodyLimitBytes, logContent: config.logging.logContent, access, region: config.region });
+  // Access-log lines join the usage bookkeeping in one deferred queue, drained when the usage services close.
+  const router = new Router({ logger, bodyLimitBytes: config.server.bodyLimitBytes, logContent: config.logging.logContent, access, region: config.region, deferred: usage.deferred });
   router.on("GET", "/healthz", (ctx) => sendJson(ctx.res, 200, { status: "ok", models: registry.list().length }), { public: true });
   registerBedrockRuntimeRoutes(router, deps);
   registerBedrockRoutes(router, deps);

@@ -66,8 +66,8 @@ interface RuntimeServer {
   url: string;
   dataDir: string;
   registry: ModelRegistry;
-  /** Usage records of every guarded model call. */
-  usage: MemoryUsageRecorder;
+  /** Usage records of every guarded model call (the bookkeeping still queued is written first). */
+  usage: { readonly records: MemoryUsageRecorder["records"] };
   /** A guardrail (default account) blocking the word "moonlighting" and masking emails and phone numbers. */
   guardrailId: string;
   stop(): Promise<void>;
@@ -140,7 +140,12 @@ async function startRuntimeServer(options: { iam?: (dataDir: string) => Promise<
     url: `http://127.0.0.1:${port}`,
     dataDir,
     registry,
-    usage: recorder,
+    usage: {
+      get records() {
+        usage.deferred.drain();
+        return recorder.records;
+      },
+    },
     guardrailId: guardrail.id,
     async stop() {
       await listener.close(1000);

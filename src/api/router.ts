@@ -11,6 +11,7 @@ import { BasaltError, toBasaltError } from "../spec/errors.ts";
 import { ANONYMOUS, type Principal } from "../spec/principal.ts";
 import { sendBedrockError } from "./protocol/errors.ts";
 import { parseJsonObject, readBody, type AnyRequest, type AnyResponse, type RequestContext } from "./protocol/http.ts";
+import type { DeferredTask, DeferredWork } from "../util/deferred-work.ts";
 import { listenForAbort, type Cancellation } from "../spec/model.ts";
 
 /** A route handler. */
@@ -44,6 +45,8 @@ export interface RouterOptions {
   access?: AccessControl;
   /** The region in the ARNs of account resources (knowledge bases) the router authorizes on; default us-east-1. */
   region?: string;
+  /** Where access-log lines are queued, off the response path; without it they are written at once. */
+  deferred?: DeferredWork;
 }
 
 interface RouteStore {
@@ -66,6 +69,7 @@ export class Router {
   private readonly logContent: boolean;
   readonly access: AccessControl | undefined;
   readonly region: string;
+  private readonly deferred: DeferredWork | undefined;
   /** Requests being handled now; graceful shutdown waits for this to reach zero. */
   inFlight = 0;
 
@@ -75,6 +79,7 @@ export class Router {
     this.logContent = options.logContent ?? false;
     this.access = options.access;
     this.region = options.region ?? "us-east-1";
+    this.deferred = options.deferred;
   }
 
   /** Adds a route. Paths use find-my-way syntax (`/model/:modelId/converse`). */
@@ -185,18 +190,29 @@ export class Router {
       failure = err.kind.bedrockName;
       if (err.code === "INTERNAL") this.logger.error({ requestId, err: toBasaltError(error).cause ?? error }, "internal error");
     }
-    this.logger.info(
-      {
-        requestId,
-        method: req.method,
-        path,
-        status: res.statusCode,
-        ms: Math.round((performance.now() - ctx.started) * 100) / 100,
-        ...ctx.logFields,
-        ...(failure ? { error: failure } : {}),
-      },
-      "request",
-    );
+    const line = new AccessLine(this.logger, {
+      requestId,
+      method: req.method,
+      path,
+      status: res.statusCode,
+      ms: Math.round((performance.now() - ctx.started) * 100) / 100,
+      ...ctx.logFields,
+      ...(failure ? { error: failure } : {}),
+    });
+    if (this.deferred) this.deferred.defer(line);
+    else line.run();
+  }
+}
+
+/** One access-log line, written when the deferred bookkeeping runs. */
+class AccessLine implements DeferredTask {
+  constructor(
+    private readonly logger: Logger,
+    private readonly fields: Record<string, unknown>,
+  ) {}
+
+  run(): void {
+    this.logger.info(this.fields, "request");
   }
 }
 

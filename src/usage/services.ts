@@ -17,6 +17,7 @@ import { InvocationLogWriter } from "./invocation-log-writer.ts";
 import type { LoggingConfigStore } from "./invocation-logging-config.ts";
 import { UsageMetrics } from "./metrics.ts";
 import { ObjectStoreLogSink, type BucketStoreOpener } from "./object-store-log-sink.ts";
+import { DeferredWork } from "../util/deferred-work.ts";
 import type { UsageRecorder } from "./recorder.ts";
 
 /** Basalt's bearer API keys (`basalt_<id>_<secret><check>`): the public id stays, the secret goes. */
@@ -45,6 +46,8 @@ export interface UsageServices {
   /** The region invocation log records name (the node's configured region). */
   region: string;
   logger: Logger;
+  /** Where model calls queue their usage records, metrics and invocation logs (drained before `/metrics` renders). */
+  deferred: DeferredWork;
   /** Writes pending usage and log records and releases the S3 clients; the database stays open. */
   close(): Promise<void>;
 }
@@ -70,6 +73,8 @@ export interface UsageServicesOptions {
   processMetrics?: boolean;
   /** The quota clock in ms; tests fix it so that buckets do not refill between assertions. */
   now?: () => number;
+  /** The server's queue of deferred bookkeeping (shared with its access log); a new one by default. */
+  deferred?: DeferredWork;
 }
 
 /**
@@ -105,6 +110,18 @@ async function replaySpend(limiter: QuotaLimiter, shared: SharedQuotaLimiter | u
   })());
 }
 
+/** The recorder as the services expose it: a query first runs the bookkeeping still queued, so it sees every ended call. */
+function drainingRecorder(recorder: UsageRecorder, deferred: DeferredWork): UsageRecorder {
+  return {
+    record: (record) => recorder.record(record),
+    query(query) {
+      deferred.drain();
+      return recorder.query(query);
+    },
+    close: () => recorder.close(),
+  };
+}
+
 /** Creates the usage services; close them on shutdown before closing the database. */
 export async function createUsageServices(options: UsageServicesOptions): Promise<UsageServices> {
   const { config, db, logger } = options;
@@ -116,7 +133,8 @@ export async function createUsageServices(options: UsageServicesOptions): Promis
     db.dialect === "postgres" && quotasConfigured(config.quotas)
       ? new SharedQuotaLimiter({ db, config: config.quotas, now: options.now, onThrottle, onError: (err) => logger.warn({ err }, "could not write shared quota state") })
       : undefined;
-  const recorder = options.recorder ?? new DbUsageRecorder({ db, flushMs: options.flushMs?.usage });
+  const deferred = options.deferred ?? new DeferredWork({ onError: (err) => logger.warn({ err }, "deferred bookkeeping failed") });
+  const recorder = drainingRecorder(options.recorder ?? new DbUsageRecorder({ db, flushMs: options.flushMs?.usage }), deferred);
   await replaySpend(limiter, sharedLimiter, recorder, config);
   const configs = new DbLoggingConfigStore({ db });
   const open = options.objects ?? bucketOpenerFromConfig(config);
@@ -139,7 +157,9 @@ export async function createUsageServices(options: UsageServicesOptions): Promis
     invocationLogs: { configs, writer },
     region: config.region,
     logger,
+    deferred,
     close() {
+      deferred.drain();
       closing ??= Promise.all([recorder.close(), writer.close(), sharedLimiter?.close()]).then(() => ownEncryption?.close());
       return closing;
     },

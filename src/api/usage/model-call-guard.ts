@@ -1,7 +1,8 @@
 // The guard every model-calling handler runs around its model call: admission against the
 // quotas before the call (input + maxTokens reserved), then exactly once at the end — finish,
-// error or client abort — settlement with the actual usage, a usage record, the metrics and,
-// where the account turned it on, an invocation log record. Without usage services, or with
+// error or client abort — settlement with the actual usage, then (batched, off the response
+// path) a usage record, the metrics and, where the account turned it on, an invocation log
+// record. Without usage services, or with
 // no quota configured, the per-call cost is a few property reads: no tokenization, no I/O.
 import { inputCountNeeded, type QuotasConfig } from "../../quotas/quota-config.ts";
 import type { QuotaLease } from "../../quotas/limiter.ts";
@@ -13,6 +14,7 @@ import { outcomeOf, type UsageRecord } from "../../usage/recorder.ts";
 import type { UsageServices } from "../../usage/services.ts";
 import type { ApiDeps } from "../deps.ts";
 import type { RequestContext } from "../protocol/http.ts";
+import type { DeferredTask } from "../../util/deferred-work.ts";
 import { StreamOutputAssembler } from "./stream-output.ts";
 
 /**
@@ -48,9 +50,9 @@ export interface ModelCall {
   guard<T>(promise: Promise<T>): Promise<T>;
   /**
    * Ends the call with the model's usage and the response body sent (for invocation logs).
-   * Handlers call it right after writing the response: at one request in flight the
-   * bookkeeping (quota settlement, usage record, metrics) then overlaps the client's read of the
-   * answer instead of delaying it, and it still runs before the response's close event.
+   * Handlers call it right after writing the response. The quota is settled at once; the usage
+   * record, metrics and invocation log are queued as deferred bookkeeping (util/deferred-work.ts),
+   * so they do not compete with the client's read of the answer.
    */
   succeed(usage: { inputTokens: number; outputTokens?: number }, output?: unknown): void;
   /** Ends the call as failed. */
@@ -94,7 +96,7 @@ interface Ending {
   output?: unknown;
 }
 
-class GuardedCall implements ModelCall {
+class GuardedCall implements ModelCall, DeferredTask {
   private readonly startedAt = Date.now();
   private readonly t0 = performance.now();
   private lease: QuotaLease | undefined;
@@ -102,6 +104,9 @@ class GuardedCall implements ModelCall {
   private logging: LoggingConfig | undefined;
   private firstTokenMs: number | undefined;
   private ended = false;
+  private ending: Ending | undefined;
+  private endedAt = 0;
+  private abortedAtEnd = false;
 
   constructor(
     private readonly services: UsageServices,
@@ -259,14 +264,27 @@ class GuardedCall implements ModelCall {
     this.finalize(ending);
   }
 
+  /**
+   * Settles the quota now (the next request's admission depends on it) and queues the rest —
+   * the usage record, metrics and invocation log — as deferred bookkeeping (see {@link run}).
+   */
   private finalize(ending: Ending): void {
-    const { services, ctx, start } = this;
-    const err = ending.error === undefined ? undefined : toBasaltError(ending.error);
-    const aborted = ctx.cancellation.aborted;
     const inputTokens = ending.usage?.inputTokens ?? this.countedInput ?? 0;
     const outputTokens = ending.usage?.outputTokens ?? 0;
     // Settled with usage only when the model ran; a refusal or an early failure gives it all back.
     this.lease?.settle(ending.usage ? { inputTokens, outputTokens } : undefined);
+    this.ending = ending;
+    this.endedAt = performance.now();
+    this.abortedAtEnd = this.ctx.cancellation.aborted;
+    this.services.deferred.defer(this);
+  }
+
+  /** The deferred part of {@link finalize}: the usage record, metrics and invocation log. */
+  run(): void {
+    const { services, ctx, start, ending } = this;
+    if (!ending) return;
+    const err = ending.error === undefined ? undefined : toBasaltError(ending.error);
+    const aborted = this.abortedAtEnd;
     const record: UsageRecord = {
       timestamp: new Date(this.startedAt).toISOString(),
       requestId: ctx.requestId,
@@ -274,9 +292,9 @@ class GuardedCall implements ModelCall {
       account: ctx.principal.accountId,
       model: start.entry.id,
       operation: start.operation,
-      inputTokens,
-      outputTokens,
-      latencyMs: performance.now() - this.t0,
+      inputTokens: ending.usage?.inputTokens ?? this.countedInput ?? 0,
+      outputTokens: ending.usage?.outputTokens ?? 0,
+      latencyMs: this.endedAt - this.t0,
       outcome: outcomeOf(err, aborted),
     };
     // A client that went away is an outcome, not an error of the model's.

@@ -3,12 +3,14 @@
 import type { ApiDeps } from "../deps.ts";
 import type { RequestContext } from "../protocol/http.ts";
 import type { Router } from "../router.ts";
-import type { UsageMetrics } from "../../usage/metrics.ts";
+import type { UsageServices } from "../../usage/services.ts";
 import { deleteLoggingConfigHandler, getLoggingConfigHandler, putLoggingConfigHandler } from "./invocation-logging-handlers.ts";
 
-/** GET /metrics: the text exposition of Basalt's own registry. */
-function metricsHandler(metrics: UsageMetrics) {
+/** GET /metrics: the text exposition of Basalt's own registry, after the bookkeeping still queued. */
+function metricsHandler(usage: UsageServices) {
+  const { metrics } = usage;
   return async (ctx: RequestContext): Promise<void> => {
+    usage.deferred.drain();
     const text = await metrics.render();
     ctx.res.writeHead(200, { "content-type": metrics.contentType, "content-length": Buffer.byteLength(text) });
     ctx.res.end(text);
@@ -21,7 +23,7 @@ export function registerUsageRoutes(router: Router, deps: ApiDeps): void {
   if (!usage) return;
   // The metrics name every principal and model, so scraping needs cloudwatch:GetMetricData, the
   // action that governs Bedrock's own metrics on AWS (anyone may scrape while authentication is off).
-  router.on("GET", "/metrics", metricsHandler(usage.metrics), { operation: "GetMetrics" });
+  router.on("GET", "/metrics", metricsHandler(usage), { operation: "GetMetrics" });
   // The router authorizes these: each is a Bedrock action on `*` of the caller's account.
   router.on("GET", "/logging/modelinvocations", getLoggingConfigHandler(usage), { operation: "GetModelInvocationLoggingConfiguration" });
   router.on("PUT", "/logging/modelinvocations", putLoggingConfigHandler(usage), { operation: "PutModelInvocationLoggingConfiguration" });
