@@ -2,8 +2,8 @@
 // quotas before the call (input + maxTokens reserved), then exactly once at the end — finish,
 // error or client abort — settlement with the actual usage, then (batched, off the response
 // path) a usage record, the metrics and, where the account turned it on, an invocation log
-// record. Without usage services, or with
-// no quota configured, the per-call cost is a few property reads: no tokenization, no I/O.
+// record. Without usage services, or with no quota configured, the per-call cost is a few
+// property reads: no tokenization, no I/O.
 import { inputCountNeeded, type QuotasConfig } from "../../quotas/quota-config.ts";
 import type { QuotaLease } from "../../quotas/limiter.ts";
 import type { ModelEntry } from "../../spec/catalog.ts";
@@ -105,6 +105,7 @@ class GuardedCall implements ModelCall, DeferredTask {
   private firstTokenMs: number | undefined;
   private ended = false;
   private ending: Ending | undefined;
+  private tokens = { inputTokens: 0, outputTokens: 0 };
   private endedAt = 0;
   private abortedAtEnd = false;
 
@@ -272,7 +273,8 @@ class GuardedCall implements ModelCall, DeferredTask {
     const inputTokens = ending.usage?.inputTokens ?? this.countedInput ?? 0;
     const outputTokens = ending.usage?.outputTokens ?? 0;
     // Settled with usage only when the model ran; a refusal or an early failure gives it all back.
-    this.lease?.settle(ending.usage ? { inputTokens, outputTokens } : undefined);
+    this.tokens = { inputTokens, outputTokens };
+    this.lease?.settle(ending.usage ? this.tokens : undefined);
     this.ending = ending;
     this.endedAt = performance.now();
     this.abortedAtEnd = this.ctx.cancellation.aborted;
@@ -292,8 +294,7 @@ class GuardedCall implements ModelCall, DeferredTask {
       account: ctx.principal.accountId,
       model: start.entry.id,
       operation: start.operation,
-      inputTokens: ending.usage?.inputTokens ?? this.countedInput ?? 0,
-      outputTokens: ending.usage?.outputTokens ?? 0,
+      ...this.tokens,
       latencyMs: this.endedAt - this.t0,
       outcome: outcomeOf(err, aborted),
     };
