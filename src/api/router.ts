@@ -183,36 +183,42 @@ export class Router {
   private finish(ctx: Context, path: string, renderError: ErrorRenderer, error?: unknown): void {
     this.inFlight--;
     ctx.detach();
-    const { req, res, requestId } = ctx;
+    const { res, requestId } = ctx;
     let failure: string | undefined;
     if (error !== undefined) {
       const err = renderError(res, error, requestId);
       failure = err.kind.bedrockName;
       if (err.code === "INTERNAL") this.logger.error({ requestId, err: toBasaltError(error).cause ?? error }, "internal error");
     }
-    const line = new AccessLine(this.logger, {
-      requestId,
-      method: req.method,
-      path,
-      status: res.statusCode,
-      ms: Math.round((performance.now() - ctx.started) * 100) / 100,
-      ...ctx.logFields,
-      ...(failure ? { error: failure } : {}),
-    });
+    const line = new AccessLine(this.logger, ctx, { path, status: res.statusCode, ms: performance.now() - ctx.started, failure });
     if (this.deferred) this.deferred.defer(line);
     else line.run();
   }
 }
 
-/** One access-log line, written when the deferred bookkeeping runs. */
+/** One access-log line, built and written when the deferred bookkeeping runs. */
 class AccessLine implements DeferredTask {
   constructor(
     private readonly logger: Logger,
-    private readonly fields: Record<string, unknown>,
+    private readonly ctx: Context,
+    private readonly outcome: { path: string; status: number; ms: number; failure: string | undefined },
   ) {}
 
   run(): void {
-    this.logger.info(this.fields, "request");
+    const { ctx } = this;
+    const { path, status, ms, failure } = this.outcome;
+    this.logger.info(
+      {
+        requestId: ctx.requestId,
+        method: ctx.req.method,
+        path,
+        status,
+        ms: Math.round(ms * 100) / 100,
+        ...ctx.logFields,
+        ...(failure ? { error: failure } : {}),
+      },
+      "request",
+    );
   }
 }
 

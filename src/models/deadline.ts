@@ -1,7 +1,8 @@
 // Bounds every model call in time. generate() gets an overall deadline; stream() an idle
 // deadline between parts (which also bounds time to first token). When it passes, the
 // provider's request is aborted and the caller gets ModelTimeoutException. Models that say
-// they enforce deadlines (the upstream HTTP providers) are handed the deadline instead.
+// they enforce deadlines (the upstream HTTP providers, by their configured timeout) are left
+// unwrapped: the call path then has no layer here at all.
 import { BasaltError } from "../spec/errors.ts";
 import { cancellationOf, listenForAbort, type Cancellation, type GenerateRequest, type GenerateResult, type LanguageModel, type StreamPart } from "../spec/model.ts";
 
@@ -22,26 +23,12 @@ export function timeoutError(timeoutMs: number): BasaltError {
 
 /** Wraps a language model so that its calls cannot outlive `timeoutMs`. */
 export function withDeadline(model: LanguageModel, timeoutMs: number): LanguageModel {
+  if (model.enforcesDeadline) return model;
   return {
     modelId: model.modelId,
     countTokens: (request) => model.countTokens(request),
-
-    generate(request: GenerateRequest) {
-      // A model that times its own call gets the deadline with the request: one timer in its
-      // transport instead of a second AbortController, a listener and a race here. Its promise
-      // is returned as it is (an async function here would add turns before the caller resumes).
-      if (!model.enforcesDeadline) return raceDeadline(model, request, timeoutMs);
-      try {
-        return model.generate({ ...request, deadlineAt: performance.now() + timeoutMs });
-      } catch (error) {
-        return Promise.reject(error); // callers rely on a rejection, as from an async function
-      }
-    },
-
-    stream(request: GenerateRequest): AsyncIterable<StreamPart> {
-      if (model.enforcesDeadline) return model.stream({ ...request, streamIdleMs: timeoutMs });
-      return idleBounded(model, request, timeoutMs);
-    },
+    generate: (request) => raceDeadline(model, request, timeoutMs),
+    stream: (request) => idleBounded(model, request, timeoutMs),
   };
 }
 

@@ -65,16 +65,6 @@ export interface GenerateRequest {
    * the upstream HTTP providers listen to it directly.
    */
   cancellation?: Cancellation;
-  /**
-   * The `performance.now()` time by which generate() must end, set by the registry's deadline
-   * wrapper for models that enforce deadlines themselves (see {@link LanguageModel.enforcesDeadline}).
-   */
-  deadlineAt?: number;
-  /**
-   * For stream(), the longest wait for the next part (and the first), set by the same wrapper
-   * for the same models: their transport times it.
-   */
-  streamIdleMs?: number;
 }
 
 /**
@@ -171,9 +161,9 @@ export type StreamPart =
 export interface LanguageModel {
   readonly modelId: string;
   /**
-   * generate() ends by `request.deadlineAt` on its own, and stream() after `request.streamIdleMs`
-   * without a part, with ModelTimeoutException (the upstream HTTP providers time their one
-   * request), so the deadline wrapper adds no timer, signal or race.
+   * The model bounds its own calls by its configured `timeoutMs`, with ModelTimeoutException:
+   * generate() as a whole, stream() between parts (the upstream HTTP providers time their one
+   * request). The registry then uses it as it is: no wrapper, timer, signal or race of its own.
    */
   readonly enforcesDeadline?: boolean;
   /** Generates a whole answer. */

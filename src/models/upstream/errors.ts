@@ -3,6 +3,7 @@
 // reach a client (callers log them at debug) and no secret is ever part of a message.
 import { BasaltError } from "../../spec/errors.ts";
 import type { Cancellation } from "../../spec/model.ts";
+import { ResponseHeaders } from "./http1/response-parser.ts";
 
 /** Socket-level error codes meaning the upstream could not be reached at all. */
 const UNREACHABLE = new Set([
@@ -12,11 +13,11 @@ const UNREACHABLE = new Set([
   "EHOSTUNREACH",
   "ENETUNREACH",
   "EHOSTDOWN",
-  "UND_ERR_CONNECT_TIMEOUT",
+  "UPSTREAM_CONNECT_TIMEOUT",
 ]);
 
 /** Error codes meaning the upstream accepted the request but did not answer in time. */
-const TIMED_OUT = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "ETIMEDOUT"]);
+const TIMED_OUT = new Set(["UPSTREAM_TIMEOUT", "ETIMEDOUT"]);
 
 /** Options of {@link statusError}. */
 export interface StatusErrorOptions {
@@ -55,11 +56,18 @@ export function statusError({ upstream, status, retryAfterSeconds }: StatusError
   return new BasaltError("MODEL_ERROR", `The ${upstream} upstream failed with status ${status}.`, { originalStatusCode: status });
 }
 
+/** Response headers: a record with lowercase names, or the upstream client's header block. */
+export type HeaderSource = Record<string, string | string[] | undefined> | ResponseHeaders;
+
+function header(headers: HeaderSource, name: string): string | string[] | undefined {
+  return headers instanceof ResponseHeaders ? headers.get(name) : headers[name];
+}
+
 /** Reads `retry-after-ms` (OpenAI), `retry-after` (seconds or an HTTP date) into seconds. */
-export function retryAfterSeconds(headers: Record<string, string | string[] | undefined>): number | undefined {
-  const ms = headers["retry-after-ms"];
+export function retryAfterSeconds(headers: HeaderSource): number | undefined {
+  const ms = header(headers, "retry-after-ms");
   if (typeof ms === "string" && Number.isFinite(Number(ms))) return Math.max(0, Number(ms) / 1000);
-  const value = headers["retry-after"];
+  const value = header(headers, "retry-after");
   if (typeof value !== "string" || value === "") return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.max(0, seconds);

@@ -1,12 +1,11 @@
-// HTTP to upstream model servers over undici: ONE keep-alive Pool per upstream origin, shared
-// by every model pointing at it. This is on the gateway's hot path, so a call does one Map
-// lookup, one JSON.stringify and one dispatch; global fetch is avoided (Web streams and
-// Request/Response objects cost several allocations per call). Calls are raw dispatch handlers:
-// `postJson` gathers the body's chunks, `postSse` parses events as they come (sse-stream.ts);
-// undici's request() costs an AsyncResource and a Readable per call, about a quarter of the
-// gateway's added latency, and a Readable's async iterator per streamed chunk.
+// HTTP to upstream model servers: ONE keep-alive HTTP/1.1 pool per upstream origin
+// (http1/pool.ts), shared by every model pointing at it. This is on the gateway's hot path, so a
+// call does one Map lookup, one JSON.stringify and one dispatch with a handler object:
+// `postJson` gathers the body's chunks, `postSse` parses events as they come (sse-stream.ts).
+// No Readable, Web stream or Request/Response objects per call (decision 0030).
 import type { Logger } from "pino";
-import { Pool, util as undiciUtil, type Dispatcher } from "undici";
+import { Http1Pool, type ResponseHandler } from "./http1/pool.ts";
+import type { ResponseHeaders } from "./http1/response-parser.ts";
 import { BasaltError } from "../../spec/errors.ts";
 import { timeoutError } from "../deadline.ts";
 import { listenForAbort, type Cancellation, type StreamPart, type Warning } from "../../spec/model.ts";
@@ -37,7 +36,10 @@ export interface UpstreamPost {
   body: string;
   /** An abort cancels the call (a request's AbortSignal or its cheap form). */
   signal?: Cancellation;
-  /** Bounds waiting for the head and for each body chunk (the registry's deadline is the real bound). */
+  /**
+   * Bounds waiting for the head and for each body chunk when the call has no tighter bound of its
+   * own (`deadlineAt`, `idleTimeoutMs`); the registry's deadline is the real bound.
+   */
   timeoutMs: number;
   /** `performance.now()` time by which a postJson() call must end (the model call's deadline). */
   deadlineAt?: number;
@@ -52,7 +54,7 @@ const ERROR_BODY_LOG_LIMIT = 2048;
 
 /** Pools of keep-alive sockets to upstream origins. */
 export class UpstreamHttp {
-  private readonly pools = new Map<string, Pool>();
+  private readonly pools = new Map<string, Http1Pool>();
   private readonly sizes = new Map<string, number>();
 
   /** Declares an origin's pool size; models sharing an origin get the largest they ask for. */
@@ -60,17 +62,11 @@ export class UpstreamHttp {
     this.sizes.set(origin, Math.max(this.sizes.get(origin) ?? 0, connections));
   }
 
-  private pool(origin: string): Pool {
+  private pool(origin: string): Http1Pool {
     let pool = this.pools.get(origin);
     if (!pool) {
-      pool = new Pool(origin, {
-        connections: this.sizes.get(origin) ?? 128,
-        pipelining: 1,
-        // Idle sockets stay warm for bursts; a server's Keep-Alive hint shortens this.
-        keepAliveTimeout: 30_000,
-        keepAliveMaxTimeout: 600_000,
-        connect: { timeout: 10_000 },
-      });
+      // Idle sockets stay warm for bursts (30 s, or the server's Keep-Alive hint less 1 s).
+      pool = new Http1Pool(origin, { connections: this.sizes.get(origin) ?? 128 });
       this.pools.set(origin, pool);
     }
     return pool;
@@ -83,7 +79,7 @@ export class UpstreamHttp {
   postJson(call: UpstreamPost): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const handler = new JsonResponseHandler(call, resolve, reject);
-      if (!handler.settled) this.dispatch(call, handler as Dispatcher.DispatchHandler);
+      if (!handler.settled) this.dispatch(call, handler);
     });
   }
 
@@ -93,11 +89,11 @@ export class UpstreamHttp {
    */
   postSse(call: UpstreamPost, mapper: SseMapper, warnings: readonly Warning[]): AsyncIterable<StreamPart> {
     const stream = new SseStream(call, mapper, warnings);
-    if (!stream.settled) this.dispatch(call, stream as Dispatcher.DispatchHandler);
+    if (!stream.settled) this.dispatch(call, stream);
     return stream;
   }
 
-  private dispatch(call: UpstreamPost, handler: Dispatcher.DispatchHandler): void {
+  private dispatch(call: UpstreamPost, handler: ResponseHandler): void {
     const { endpoint } = call;
     this.pool(endpoint.origin).dispatch(
       {
@@ -105,8 +101,7 @@ export class UpstreamHttp {
         path: endpoint.basePath + call.path + endpoint.search,
         headers: call.headers,
         body: call.body,
-        headersTimeout: call.timeoutMs,
-        bodyTimeout: call.timeoutMs,
+        idleTimeoutMs: call.deadlineAt === undefined && call.idleTimeoutMs === undefined ? call.timeoutMs : undefined,
       },
       handler,
     );
@@ -116,19 +111,19 @@ export class UpstreamHttp {
   async close(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(pools.map((pool) => pool.destroy().catch(() => undefined)));
+    await Promise.all(pools.map((pool) => pool.close()));
   }
 }
 
 /**
- * Gathers one response for {@link UpstreamHttp.postJson}. It implements the handler callbacks
- * undici's own request() uses (onConnect/onHeaders/onData/onComplete/onError).
+ * Gathers one response for {@link UpstreamHttp.postJson}: the pool's handler callbacks
+ * (onConnect/onHeaders/onData/onComplete/onError).
  */
-class JsonResponseHandler {
+class JsonResponseHandler implements ResponseHandler {
   settled = false;
   private abort: ((reason?: Error) => void) | undefined;
   private status = 0;
-  private rawHeaders: Buffer[] | undefined;
+  private headers: ResponseHeaders | undefined;
   private readonly chunks: Buffer[] = [];
   private size = 0;
   private readonly onAbort: (() => void) | undefined;
@@ -159,10 +154,9 @@ class JsonResponseHandler {
     else this.abort = abort;
   }
 
-  onHeaders(status: number, rawHeaders: Buffer[]): boolean {
-    if (status < 200) return true; // 1xx informational: the real head follows
+  onHeaders(status: number, headers: ResponseHeaders): boolean {
     this.status = status;
-    if (status >= 300) this.rawHeaders = rawHeaders;
+    if (status >= 300) this.headers = headers;
     return true;
   }
 
@@ -181,8 +175,7 @@ class JsonResponseHandler {
     const text = this.chunks.length === 1 ? this.chunks[0]!.toString("utf8") : Buffer.concat(this.chunks).toString("utf8");
     if (this.status >= 300) {
       call.logger.debug({ status: this.status, body: text.slice(0, ERROR_BODY_LOG_LIMIT) }, "upstream error response");
-      const headers = undiciUtil.parseHeaders(this.rawHeaders ?? []) as Record<string, string | string[] | undefined>;
-      return this.fail(statusError({ upstream: call.upstream, status: this.status, retryAfterSeconds: retryAfterSeconds(headers) }));
+      return this.fail(statusError({ upstream: call.upstream, status: this.status, retryAfterSeconds: this.headers ? retryAfterSeconds(this.headers) : undefined }));
     }
     let value: unknown;
     try {

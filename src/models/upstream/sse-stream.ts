@@ -1,5 +1,5 @@
-// Typed stream parts straight from an SSE upstream response (OpenAI-compatible, Anthropic). A
-// raw undici dispatch handler feeds each body chunk to eventsource-parser and the provider's
+// Typed stream parts straight from an SSE upstream response (OpenAI-compatible, Anthropic). The
+// upstream pool's response handler (http1/pool.ts) feeds each body chunk to eventsource-parser and the provider's
 // mapper, and the parts wait in a queue for the consumer's next(): no Readable, no async
 // generator per layer, so a chunk costs one parse, one map and at most one promise. This is
 // the gateway's streaming hot path (several hundred concurrent streams on two cores).
@@ -10,12 +10,13 @@
 // the pool; a consumer that leaves early aborts the request, which releases the socket at once.
 import { createParser, type EventSourceParser, type ParseError } from "eventsource-parser";
 import { TextDecoder } from "node:util";
-import { util as undiciUtil } from "undici";
 import { BasaltError } from "../../spec/errors.ts";
 import { listenForAbort, type StreamPart, type Warning } from "../../spec/model.ts";
 import { timeoutError } from "../deadline.ts";
 import { malformedStream, retryAfterSeconds, statusError, transportError } from "./errors.ts";
 import type { UpstreamPost } from "./http-client.ts";
+import type { ResponseHandler } from "./http1/pool.ts";
+import type { ResponseHeaders } from "./http1/response-parser.ts";
 
 /** A provider's stateful SSE mapper: feed it each message's data, then call `end`. */
 export interface SseMapper {
@@ -35,10 +36,10 @@ type Waiter = { resolve: (step: IteratorResult<StreamPart>) => void; reject: (er
 const DONE: IteratorResult<StreamPart> = { done: true, value: undefined };
 
 /**
- * One streaming upstream call: the dispatch handler undici drives (onConnect … onComplete)
- * and the async iterator the caller reads. Created by {@link UpstreamHttp.postSse}.
+ * One streaming upstream call: the response handler the upstream pool drives (onConnect …
+ * onComplete) and the async iterator the caller reads. Created by {@link UpstreamHttp.postSse}.
  */
-export class SseStream implements AsyncIterableIterator<StreamPart> {
+export class SseStream implements AsyncIterableIterator<StreamPart>, ResponseHandler {
   private readonly queue: StreamPart[] = [];
   private head = 0;
   private waiter: Waiter | undefined;
@@ -48,7 +49,7 @@ export class SseStream implements AsyncIterableIterator<StreamPart> {
   /** No more callbacks matter: completed, failed or left by the consumer. */
   settled = false;
   private status = 0;
-  private rawHeaders: Buffer[] | undefined;
+  private headers: ResponseHeaders | undefined;
   private readonly errorBody: Buffer[] = [];
   private errorBodySize = 0;
   private abortDispatch: ((reason?: Error) => void) | undefined;
@@ -136,19 +137,18 @@ export class SseStream implements AsyncIterableIterator<StreamPart> {
     }
   }
 
-  // ---- undici's side (the handler callbacks its own request() uses) ----
+  // ---- the upstream pool's side (its response-handler callbacks) ----
 
   onConnect(abort: (reason?: Error) => void): void {
     if (this.settled) abort(new Error("aborted"));
     else this.abortDispatch = abort;
   }
 
-  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    if (status < 200) return true; // 1xx informational: the real head follows
+  onHeaders(status: number, headers: ResponseHeaders, resume: () => void): boolean {
     this.status = status;
     this.resumeDispatch = resume;
     if (status >= 300) {
-      this.rawHeaders = rawHeaders;
+      this.headers = headers;
       return true;
     }
     this.timer?.refresh();
@@ -197,8 +197,7 @@ export class SseStream implements AsyncIterableIterator<StreamPart> {
     if (this.status >= 300) {
       const text = Buffer.concat(this.errorBody).toString("utf8");
       call.logger.debug({ status: this.status, body: text.slice(0, ERROR_BODY_LOG_LIMIT) }, "upstream error response");
-      const headers = undiciUtil.parseHeaders(this.rawHeaders ?? []) as Record<string, string | string[] | undefined>;
-      return this.fail(statusError({ upstream: call.upstream, status: this.status, retryAfterSeconds: retryAfterSeconds(headers) }));
+      return this.fail(statusError({ upstream: call.upstream, status: this.status, retryAfterSeconds: this.headers ? retryAfterSeconds(this.headers) : undefined }));
     }
     try {
       // An event still missing its blank line at the end is discarded, as the SSE specification

@@ -1,6 +1,6 @@
 // The `anthropic` provider: Anthropic's Messages API (or a compatible server) with tools,
-// images, PDFs, thinking and SSE streaming. Models pointing at one origin share one undici
-// Pool (see upstream/http-client.ts).
+// images, PDFs, thinking and SSE streaming. Models pointing at one origin share one
+// keep-alive pool (see upstream/http-client.ts).
 import type { Logger } from "pino";
 import type { ModelConfigOf } from "../../../config/schema.ts";
 import { resolveSecret } from "../../../config/secrets.ts";
@@ -90,12 +90,14 @@ class AnthropicLanguageModel implements LanguageModel {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const { body, beta, warnings } = toAnthropicRequest(request, { model: this.config.upstreamModel, stream: false });
-    return fromAnthropicResponse(await this.postJson("/messages", body, beta, cancellationOf(request), request.deadlineAt), warnings);
+    // The model's own deadline (enforcesDeadline): one timer in the transport.
+    const deadlineAt = performance.now() + this.config.timeoutMs;
+    return fromAnthropicResponse(await this.postJson("/messages", body, beta, cancellationOf(request), deadlineAt), warnings);
   }
 
   stream(request: GenerateRequest): AsyncIterable<StreamPart> {
     const { body, beta, warnings } = toAnthropicRequest(request, { model: this.config.upstreamModel, stream: true });
-    const call = { ...this.call("/messages", body, beta, cancellationOf(request)), idleTimeoutMs: request.streamIdleMs };
+    const call = { ...this.call("/messages", body, beta, cancellationOf(request)), idleTimeoutMs: this.config.timeoutMs };
     return this.http.postSse(call, new AnthropicStreamMapper(), warnings);
   }
 }

@@ -1,6 +1,6 @@
 // The `openai` provider: any OpenAI-compatible server (vLLM, Ollama, llama.cpp server,
 // LM Studio, TGI, OpenAI itself) over Chat Completions, Completions and Embeddings.
-// Models pointing at one origin share one undici Pool (see upstream/http-client.ts).
+// Models pointing at one origin share one keep-alive pool (see upstream/http-client.ts).
 import type { Logger } from "pino";
 import type { ModelConfigOf } from "../../../config/schema.ts";
 import { resolveSecret } from "../../../config/secrets.ts";
@@ -42,7 +42,7 @@ class OpenAiClient {
 
   /** POSTs `body` to `path` and streams the SSE answer as parts (errors are already mapped). */
   postSse(path: string, body: unknown, mapper: SseMapper, warnings: Warning[], request: GenerateRequest): AsyncIterable<StreamPart> {
-    return this.http.postSse({ ...this.call(path, body, cancellationOf(request)), idleTimeoutMs: request.streamIdleMs }, mapper, warnings);
+    return this.http.postSse({ ...this.call(path, body, cancellationOf(request)), idleTimeoutMs: this.config.timeoutMs }, mapper, warnings);
   }
 
   private call(path: string, body: unknown, signal: Cancellation | undefined, deadlineAt?: number): UpstreamPost {
@@ -82,7 +82,9 @@ class OpenAiLanguageModel implements LanguageModel {
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const { path, body, warnings } = toOpenAiRequest(request, { model: this.client.config.upstreamModel, stream: false });
-    return fromOpenAiResponse(await this.client.postJson(path, body, cancellationOf(request), request.deadlineAt), request, warnings);
+    // The model's own deadline (enforcesDeadline): one timer in the transport.
+    const deadlineAt = performance.now() + this.client.config.timeoutMs;
+    return fromOpenAiResponse(await this.client.postJson(path, body, cancellationOf(request), deadlineAt), request, warnings);
   }
 
   stream(request: GenerateRequest): AsyncIterable<StreamPart> {
