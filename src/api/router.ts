@@ -10,7 +10,7 @@ import type { Session } from "../iam/authorize.ts";
 import { BasaltError, toBasaltError } from "../spec/errors.ts";
 import { ANONYMOUS, type Principal } from "../spec/principal.ts";
 import { sendBedrockError } from "./protocol/errors.ts";
-import { parseJsonObject, readBody, type AnyRequest, type AnyResponse, type RequestContext } from "./protocol/http.ts";
+import { parseJsonObject, readBody, readJsonBody, type AnyRequest, type AnyResponse, type BodyReader, type RequestContext } from "./protocol/http.ts";
 import type { DeferredTask, DeferredWork } from "../util/deferred-work.ts";
 import { listenForAbort, type Cancellation } from "../spec/model.ts";
 
@@ -170,6 +170,11 @@ export class Router {
     return undefined;
   }
 
+  /** Reads `ctx`'s body as a JSON object in one step, or undefined when content logging wants the bytes first. */
+  readJson(ctx: Context): BodyReader<Record<string, unknown>> | undefined {
+    return this.logContent ? undefined : readJsonBody(ctx.req, this.bodyLimitBytes);
+  }
+
   /** Reads a body for `ctx`, logging it only when content logging is on. */
   readBody(ctx: Context): Promise<Buffer> {
     const read = readBody(ctx.req, this.bodyLimitBytes);
@@ -284,6 +289,7 @@ class Context implements RequestContext {
   readonly url: string;
   private readonly router: Router;
   private bodyRead: Promise<Buffer> | undefined = undefined;
+  private jsonRead: BodyReader<Record<string, unknown>> | undefined = undefined;
   private readonly queryAt: number;
   private searchParams?: URLSearchParams;
   private controller: AbortController | undefined = undefined;
@@ -342,7 +348,10 @@ class Context implements RequestContext {
 
   body(): Promise<Buffer> {
     // Read at most once: authentication may already have read it for the signature.
-    this.bodyRead ??= this.router.readBody(this);
+    if (this.bodyRead === undefined) {
+      const reader = this.jsonRead;
+      this.bodyRead = reader ? reader.promise.then(() => reader.bytes!) : this.router.readBody(this);
+    }
     return this.bodyRead;
   }
 
@@ -353,7 +362,8 @@ class Context implements RequestContext {
   }
 
   json(): Promise<Record<string, unknown>> {
-    return this.body().then(parseJsonObject);
+    if (this.jsonRead === undefined && this.bodyRead === undefined) this.jsonRead = this.router.readJson(this);
+    return this.jsonRead ? this.jsonRead.promise : this.body().then(parseJsonObject);
   }
 
   detach(): void {

@@ -28,7 +28,8 @@ export function chatCompletionsHandler(deps: ApiDeps) {
     ctx.logFields.modelId = entry.id;
     // A guardrail is named by Bedrock's guardrail headers, or by Bedrock's guardrailConfig in the body.
     const guardrailBody = body.guardrailConfig;
-    delete body.guardrailConfig;
+    // Deleted only when present: a delete turns the body into a slow dictionary-mode object.
+    if (guardrailBody !== undefined) delete body.guardrailConfig;
     const parsed = parseChatRequest(body, entry);
     let request = parsed.request;
     request.cancellation = ctx.cancellation;

@@ -46,7 +46,7 @@ export interface ModelCallStart {
 
 /** One guarded model call. Each way of ending it is idempotent, and only the first counts. */
 export interface ModelCall {
-  /** Awaits the model's promise; a rejection ends the call as failed and is rethrown. */
+  /** Watches the model's promise and hands it back: a rejection ends the call as failed (the caller still sees it). */
   guard<T>(promise: Promise<T>): Promise<T>;
   /**
    * Ends the call with the model's usage and the response body sent (for invocation logs).
@@ -105,7 +105,8 @@ class GuardedCall implements ModelCall, DeferredTask {
   private firstTokenMs: number | undefined;
   private ended = false;
   private ending: Ending | undefined;
-  private tokens = { inputTokens: 0, outputTokens: 0 };
+  /** Settled by finalize(); made there, so a call that never ends allocates none. */
+  private tokens: { inputTokens: number; outputTokens: number } | undefined = undefined;
   private endedAt = 0;
   private abortedAtEnd = false;
 
@@ -196,10 +197,10 @@ class GuardedCall implements ModelCall, DeferredTask {
   }
 
   guard<T>(promise: Promise<T>): Promise<T> {
-    return promise.catch((error: unknown) => {
-      this.fail(error);
-      throw error;
-    });
+    // The model's own promise goes back to the caller: a derived one would cost the caller a
+    // turn on every call. This reaction, registered first, ends the call before the caller hears.
+    promise.then(undefined, (error: unknown) => this.fail(error));
+    return promise;
   }
 
   succeed(usage: { inputTokens: number; outputTokens?: number }, output?: unknown): void {
@@ -294,7 +295,8 @@ class GuardedCall implements ModelCall, DeferredTask {
       account: ctx.principal.accountId,
       model: start.entry.id,
       operation: start.operation,
-      ...this.tokens,
+      inputTokens: this.tokens?.inputTokens ?? 0,
+      outputTokens: this.tokens?.outputTokens ?? 0,
       latencyMs: this.endedAt - this.t0,
       outcome: outcomeOf(err, aborted),
     };

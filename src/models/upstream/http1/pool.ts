@@ -94,6 +94,11 @@ export class Http1Pool {
   private readonly queue: Exchange[] = [];
   private sweeper: NodeJS.Timeout | undefined;
   private closed = false;
+  /**
+   * Header lines already checked and written out, by headers object: providers build theirs once
+   * and send the same object on every call. (A caller must not change an object it has sent.)
+   */
+  private readonly headerBlocks = new WeakMap<Record<string, string>, string>();
 
   constructor(origin: string, options: Http1PoolOptions) {
     const url = new URL(origin);
@@ -199,17 +204,28 @@ export class Http1Pool {
   private serialize(request: Http1Request): string {
     const { method, path, headers, body } = request;
     if (!TOKEN.test(method) || !PATH.test(path)) throw new UpstreamConnectionError("The upstream request has an invalid method or path.", "UPSTREAM_INVALID_REQUEST");
-    let head = `${method} ${path} HTTP/1.1\r\nhost: ${this.authority}\r\n`;
-    for (const name in headers) {
-      const value = headers[name];
-      if (value === undefined) continue;
-      if (!TOKEN.test(name) || INVALID_VALUE.test(value)) throw new UpstreamConnectionError(`The upstream request header ${JSON.stringify(name)} is invalid.`, "UPSTREAM_INVALID_REQUEST");
-      if (RESERVED.has(name.toLowerCase())) continue;
-      head += `${name}: ${value}\r\n`;
+    let block = this.headerBlocks.get(headers);
+    if (block === undefined) {
+      block = headerBlock(headers);
+      this.headerBlocks.set(headers, block);
     }
+    const head = `${method} ${path} HTTP/1.1\r\nhost: ${this.authority}\r\n${block}`;
     if (body === undefined) return `${head}\r\n`;
     return `${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
   }
+}
+
+/** A caller's headers as header lines, checked: no injected line breaks, none of the client's own. */
+function headerBlock(headers: Record<string, string>): string {
+  let block = "";
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (!TOKEN.test(name) || INVALID_VALUE.test(value)) throw new UpstreamConnectionError(`The upstream request header ${JSON.stringify(name)} is invalid.`, "UPSTREAM_INVALID_REQUEST");
+    if (RESERVED.has(name.toLowerCase())) continue;
+    block += `${name}: ${value}\r\n`;
+  }
+  return block;
 }
 
 /** One socket and the call it carries. */
