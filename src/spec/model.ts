@@ -90,9 +90,17 @@ export function listenForAbort(signal: Cancellation | undefined, cancel: (reason
     cancel(signal.reason);
     return undefined;
   }
-  const listener = () => cancel(signal.reason);
+  const listener = abortListener(signal, cancel);
   signal.addEventListener("abort", listener, { once: true });
   return listener;
+}
+
+/**
+ * The listener, made here because a returned function is not renamed: under tsx (esbuild's
+ * keepNames) a closure assigned to a const costs a defineProperty per call, on every model call.
+ */
+function abortListener(signal: Cancellation, cancel: (reason: unknown) => void): () => void {
+  return () => cancel(signal.reason);
 }
 
 /** The request's signal, or its cheap form. */

@@ -26,7 +26,7 @@ export async function guardedReranker(deps: ApiDeps, ctx: RequestContext, modelA
     kind: reranker.kind,
     async score(query, documents, options): Promise<RerankScores> {
       const chars = documents.reduce((n, d) => n + d.length, query.length * documents.length);
-      const call = await beginModelCall(deps, ctx, { operation, entry, embedding: true, countInput: async () => Math.ceil(chars / CHARS_PER_TOKEN) });
+      const call = await beginModelCall(deps, ctx, { operation, entry, embedding: true, async countInput() { return Math.ceil(chars / CHARS_PER_TOKEN); } });
       const result = await call.guard(reranker.score(query, documents, options));
       call.succeed({ inputTokens: result.inputTokens, outputTokens: 0 });
       return result;
@@ -45,7 +45,7 @@ export async function guardedRetrieve(deps: ApiDeps, ctx: RequestContext, kb: Op
     ctx.log.warn({ requestId: ctx.requestId, fields: Object.keys(additional) }, "additionalModelRequestFields are not passed to rerankers");
   }
   const entry = deps.registry.find(kb.embeddingModelId)?.entry;
-  const call = entry ? await beginModelCall(deps, ctx, { operation, entry, embedding: true, countInput: () => kb.embedding.countTokens(request.query) }) : undefined;
+  const call = entry ? await beginModelCall(deps, ctx, { operation, entry, embedding: true, countInput() { return kb.embedding.countTokens(request.query); } }) : undefined;
   let outcome: RetrievalOutcome;
   try {
     outcome = await retrieve(kb, request, { reranker: (r) => guardedReranker(deps, ctx, r.modelArn, operation), signal: ctx.signal });

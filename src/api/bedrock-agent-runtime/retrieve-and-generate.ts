@@ -112,7 +112,7 @@ export function retrieveAndGenerateHandler(deps: AgentRuntimeDeps) {
       sendJson(ctx.res, 200, { sessionId: turn.sessionId, output: { text: guard.blockedInputMessage }, citations: [], guardrailAction: "INTERVENED" }, { "x-amzn-requestid": ctx.requestId });
       return;
     }
-    const call = await beginModelCall(deps, ctx, { operation: "RetrieveAndGenerate", entry: model.entry, maxTokens: request.maxTokens, countInput: () => model.language.countTokens(request), inputBody: body });
+    const call = await beginModelCall(deps, ctx, { operation: "RetrieveAndGenerate", entry: model.entry, maxTokens: request.maxTokens, countInput() { return model.language.countTokens(request); }, inputBody: body });
     const result = await call.guard(model.language.generate({ ...request, signal: ctx.signal }));
     for (const warning of result.warnings) ctx.log.warn({ requestId: ctx.requestId, modelId: model.entry.id, warning }, "model warning");
     const raw = result.content.map((part) => (part.type === "text" ? part.text : "")).join("");
@@ -168,7 +168,7 @@ export function retrieveAndGenerateStreamHandler(deps: AgentRuntimeDeps) {
       entry: model.entry,
       maxTokens: request.maxTokens,
       stream: true,
-      countInput: () => model.language.countTokens(request),
+      countInput() { return model.language.countTokens(request); },
       inputBody: body,
     });
     const parts = model.language.stream({ ...request, signal: ctx.signal });

@@ -49,7 +49,7 @@ export function converseHandler(deps: ApiDeps) {
       sendJson(ctx.res, 200, { ...converseResponse(blockedResult(guard.blockedInputMessage), Math.round(performance.now() - started)), ...(trace ? { trace } : {}) }, { "x-amzn-requestid": ctx.requestId });
       return;
     }
-    const call = await beginModelCall(deps, ctx, { operation: "Converse", entry: model.entry, maxTokens: request.maxTokens, countInput: () => model.language.countTokens(request), inputBody: body });
+    const call = await beginModelCall(deps, ctx, { operation: "Converse", entry: model.entry, maxTokens: request.maxTokens, countInput() { return model.language.countTokens(request); }, inputBody: body });
     let result = await call.guard(model.language.generate({ ...request, cancellation: ctx.cancellation }));
     for (const warning of result.warnings) ctx.log.warn({ requestId: ctx.requestId, modelId: model.entry.id, warning }, "model warning");
     ctx.logFields.inputTokens = result.usage.inputTokens;
@@ -82,7 +82,7 @@ export function converseStreamHandler(deps: ApiDeps) {
     let source;
     if (blocked) source = resultAsStream(blockedResult(guard.blockedInputMessage));
     else {
-      const call = await beginModelCall(deps, ctx, { operation: "ConverseStream", entry: model.entry, maxTokens: request.maxTokens, stream: true, countInput: () => model.language.countTokens(request), inputBody: body });
+      const call = await beginModelCall(deps, ctx, { operation: "ConverseStream", entry: model.entry, maxTokens: request.maxTokens, stream: true, countInput() { return model.language.countTokens(request); }, inputBody: body });
       const parts = model.language.stream({ ...request, cancellation: ctx.cancellation });
       // The usage guard observes the guarded parts: invocation logs keep what the caller received.
       source = call.observe(guard ? guardStream(guard, parts, { inputTokens: () => model.language.countTokens(request), context: input?.groundingContext }) : parts);

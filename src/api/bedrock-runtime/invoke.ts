@@ -91,7 +91,7 @@ export function invokeModelHandler(deps: ApiDeps) {
       sendJson(ctx.res, 200, { ...family.toResponse(blockedResult(guard.blockedInputMessage), info), ...guardrailFields(guard) }, headers);
       return;
     }
-    const call = await beginModelCall(deps, ctx, { operation: "InvokeModel", entry: model.entry, maxTokens: request.maxTokens, countInput: () => model.language.countTokens(request), inputBody: body });
+    const call = await beginModelCall(deps, ctx, { operation: "InvokeModel", entry: model.entry, maxTokens: request.maxTokens, countInput() { return model.language.countTokens(request); }, inputBody: body });
     let result = await call.guard(model.language.generate({ ...request, cancellation: ctx.cancellation }));
     let modelOutput: string[] | undefined;
     if (guard) ({ result, modelOutput } = await call.guard(guardResult(guard, result)));
@@ -116,7 +116,7 @@ export function invokeModelStreamHandler(deps: ApiDeps) {
     let source;
     if (blocked) source = resultAsStream(blockedResult(guard.blockedInputMessage));
     else {
-      const call = await beginModelCall(deps, ctx, { operation: "InvokeModelWithResponseStream", entry: model.entry, maxTokens: request.maxTokens, stream: true, countInput: () => model.language.countTokens(request), inputBody: body });
+      const call = await beginModelCall(deps, ctx, { operation: "InvokeModelWithResponseStream", entry: model.entry, maxTokens: request.maxTokens, stream: true, countInput() { return model.language.countTokens(request); }, inputBody: body });
       const parts = model.language.stream({ ...request, cancellation: ctx.cancellation });
       source = call.observe(guard ? guardStream(guard, parts, { inputTokens: () => model.language.countTokens(request) }) : parts);
     }

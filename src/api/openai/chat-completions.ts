@@ -58,7 +58,9 @@ export function chatCompletionsHandler(deps: ApiDeps) {
       entry,
       maxTokens: request.maxTokens,
       stream: parsed.stream,
-      countInput: () => language.countTokens(sent),
+      countInput() {
+        return language.countTokens(sent);
+      },
       inputBody: body,
     });
     const call = beginning instanceof Promise ? await beginning : beginning;
