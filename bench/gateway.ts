@@ -2,7 +2,7 @@
 // in front of the same local OpenAI-compatible upstream, each in its own process.
 // Measures added latency at 1 in flight, maximum requests/s with p99 ≤ 20 ms, added
 // time-to-first-token, and concurrent streams (64 chunks, 20 ms apart) held without stalls.
-// A bare node:http + undici proxy (bench/lib/bare-proxy.ts) is measured at 1 in flight too, as the floor.
+// A bare node:http proxy over Basalt's upstream pool (bench/lib/bare-proxy.ts) is measured at 1 in flight too, as the floor.
 // Usage: npm run bench [-- --quick]. Prints a table and writes bench/results/gateway.json.
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
@@ -177,7 +177,7 @@ const fmt = (n: number | undefined, digits = 2) => (n === undefined || Number.is
 async function main(): Promise<void> {
   const { upstream, basalt, portkey, bare, targets } = await startAll();
   const [direct, basaltT, portkeyT] = targets as [Target, Target, Target];
-  // The floor: a bare node:http + undici proxy, measured at 1 in flight only.
+  // The floor: a bare node:http proxy over Basalt's upstream pool, measured at 1 in flight only.
   const bareT: Target = { name: "bare", url: bare.url, headers: direct.headers };
   try {
     console.error("measuring latency at 1 in flight…");
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
     const cpu = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`;
     console.log(`\nGateway benchmark — ${new Date().toISOString()} — ${cpu}, Node ${process.version}`);
     console.log(`upstream direct: p50 ${fmt(p("direct", 50), 3)} ms, p99 ${fmt(p("direct", 99), 3)} ms, max ${fmt(tput.direct.best?.rps, 0)} req/s`);
-    console.log(`bare node:http + undici proxy (the floor): added p50 ${fmt(added("bare", 50), 3)} ms, p99 ${fmt(added("bare", 99), 3)} ms\n`);
+    console.log(`bare node:http proxy over Basalt's upstream pool (the floor): added p50 ${fmt(added("bare", 50), 3)} ms, p99 ${fmt(added("bare", 99), 3)} ms\n`);
     console.log("| measure | Basalt | Portkey 1.15.2 | target |\n|---|---|---|---|");
     for (const row of rows) console.log(`| ${row.join(" | ")} |`);
     writeFileSync(

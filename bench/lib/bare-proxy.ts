@@ -1,26 +1,30 @@
 // The floor under any Node gateway, for the gateway benchmark: a bare node:http server that
-// forwards /v1/chat/completions to the upstream through an undici Pool (raw dispatch) and maps
-// the answer to a new JSON object, with no validation, auth, usage or logging. Its added latency
-// is what one more loopback hop through Node costs on this machine.
+// forwards /v1/chat/completions to the upstream through Basalt's own keep-alive HTTP/1.1 pool
+// (src/models/upstream/http1, the client Basalt uses) and maps the answer to a new JSON object,
+// with no validation, auth, usage or logging. Its added latency is what one more loopback hop
+// through Node costs on this machine.
 // Usage: node --import tsx bench/lib/bare-proxy.ts <port> <upstream origin>
 import { createServer } from "node:http";
-import { Pool, type Dispatcher } from "undici";
+import { Http1Pool } from "../../src/models/upstream/http1/pool.ts";
 
 const [port, origin] = process.argv.slice(2);
 if (!port || !origin) throw new Error("usage: bare-proxy.ts <port> <upstream origin>");
-const pool = new Pool(origin, { connections: 64 });
+const pool = new Http1Pool(origin, { connections: 64 });
+const headers = { "content-type": "application/json" };
 
 function post(body: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const handler = {
-      onConnect() {},
-      onHeaders: () => true,
-      onData: (chunk: Buffer) => chunks.push(chunk) > 0,
-      onComplete: () => resolve(Buffer.concat(chunks).toString("utf8")),
-      onError: reject,
-    };
-    pool.dispatch({ method: "POST", path: "/v1/chat/completions", headers: { "content-type": "application/json" }, body }, handler as unknown as Dispatcher.DispatchHandler);
+    pool.dispatch(
+      { method: "POST", path: "/v1/chat/completions", headers, body },
+      {
+        onConnect() {},
+        onHeaders: () => true,
+        onData: (chunk) => chunks.push(chunk) > 0,
+        onComplete: () => resolve(Buffer.concat(chunks).toString("utf8")),
+        onError: reject,
+      },
+    );
   });
 }
 

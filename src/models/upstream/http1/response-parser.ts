@@ -85,6 +85,13 @@ function contentLengthValue(value: string): number {
   throw new UpstreamProtocolError("The upstream's response has an invalid Content-Length.");
 }
 
+/** The value of a hexadecimal digit's byte, or -1. */
+function hexDigit(byte: number): number {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  const lower = byte | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+}
+
 function joined(previous: string | undefined, value: string): string {
   return previous === undefined ? value : `${previous}, ${value}`;
 }
@@ -333,20 +340,45 @@ export class ResponseParser {
   }
 
   private chunkSize(data: Buffer, at: number): number {
+    if (this.pending === undefined) {
+      // The common case, a bare size line whole in this chunk, read from the bytes (a streamed
+      // response has one per event: no string, regex or object for it).
+      let size = 0;
+      let i = at;
+      for (; i < data.length && i - at < 12; i++) {
+        const digit = hexDigit(data[i]!);
+        if (digit === -1) break;
+        size = size * 16 + digit;
+      }
+      if (i > at && data[i] === CR && data[i + 1] === LF) {
+        this.remaining = size;
+        this.startChunk();
+        return i + 2;
+      }
+    }
     const line = this.line(data, at, MAX_LINE_BYTES);
     if (!line) return data.length;
     const semicolon = line.text.indexOf(";");
     const size = (semicolon === -1 ? line.text : line.text.slice(0, semicolon)).trim();
     if (!/^[0-9a-fA-F]{1,12}$/.test(size)) throw new UpstreamProtocolError("The upstream's chunked body has an invalid chunk size.");
     this.remaining = parseInt(size, 16);
+    this.startChunk();
+    return line.next;
+  }
+
+  /** After a size line: the chunk's data, or the trailers after the last (empty) chunk. */
+  private startChunk(): void {
     if (this.remaining === 0) {
       this.state = State.Trailer;
       this.trailerBytes = 0;
     } else this.state = State.ChunkData;
-    return line.next;
   }
 
   private chunkDataEnd(data: Buffer, at: number): number {
+    if (this.pending === undefined && data[at] === CR && data[at + 1] === LF) {
+      this.state = State.ChunkSize;
+      return at + 2;
+    }
     const line = this.line(data, at, 2);
     if (!line) return data.length;
     if (line.text !== "") throw new UpstreamProtocolError("The upstream's chunked body has data past a chunk's size.");
