@@ -60,9 +60,9 @@ class OpenAiClient {
   }
 
   /** POSTs `body` to `path` and returns the parsed 2xx JSON body (errors are already mapped). */
-  postJson(path: string, body: unknown, signal: Cancellation | undefined, deadlineAt?: number): Promise<unknown> {
+  postJson<T = unknown>(path: string, body: unknown, signal: Cancellation | undefined, deadlineAt?: number, map?: (json: unknown) => T): Promise<T> {
     if (signal?.aborted) return Promise.reject(transportError({ upstream: UPSTREAM, error: signal.reason, signal }));
-    return this.http.postJson(this.call(path, body, signal, deadlineAt));
+    return this.http.postJson(this.call(path, body, signal, deadlineAt), map);
   }
 }
 
@@ -80,11 +80,16 @@ class OpenAiLanguageModel implements LanguageModel {
     return countRequestTokens(request);
   }
 
-  async generate(request: GenerateRequest): Promise<GenerateResult> {
-    const { path, body, warnings } = toOpenAiRequest(request, { model: this.client.config.upstreamModel, stream: false });
-    // The model's own deadline (enforcesDeadline): one timer in the transport.
-    const deadlineAt = performance.now() + this.client.config.timeoutMs;
-    return fromOpenAiResponse(await this.client.postJson(path, body, cancellationOf(request), deadlineAt), request, warnings);
+  generate(request: GenerateRequest): Promise<GenerateResult> {
+    // Not async, and mapped in the transport's completion: one promise per call, no extra turns.
+    try {
+      const { path, body, warnings } = toOpenAiRequest(request, { model: this.client.config.upstreamModel, stream: false });
+      // The model's own deadline (enforcesDeadline): one timer in the transport.
+      const deadlineAt = performance.now() + this.client.config.timeoutMs;
+      return this.client.postJson(path, body, cancellationOf(request), deadlineAt, (json) => fromOpenAiResponse(json, request, warnings));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   stream(request: GenerateRequest): AsyncIterable<StreamPart> {
