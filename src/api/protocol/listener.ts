@@ -9,6 +9,12 @@ import type { Logger } from "pino";
 import type { AnyRequest, AnyResponse } from "./http.ts";
 
 const H2_PREFIX = Buffer.from("PRI ");
+/**
+ * Connections the kernel may queue before we accept them (Linux caps it at somaxconn). Node's
+ * default, 511, drops the SYNs of a larger burst (hundreds of streaming clients connecting at
+ * once), and each dropped client waits a full second to retry.
+ */
+const LISTEN_BACKLOG = 4096;
 
 /** Options of {@link DualProtocolListener}. */
 export interface ListenerOptions {
@@ -79,7 +85,7 @@ export class DualProtocolListener {
   listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
       this.net.once("error", reject);
-      this.net.listen(port, host, () => {
+      this.net.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
         this.net.off("error", reject);
         resolve((this.net.address() as AddressInfo).port);
       });
