@@ -105,6 +105,10 @@ export function transportError({ upstream, error, signal, streaming }: Transport
   if (signal?.aborted) return abortError(signal, error);
   if (error instanceof BasaltError) return error;
   const codes = errorCodes(error);
+  if (codes.includes("UPSTREAM_INVALID_REQUEST")) {
+    // A configured value (an API key, a header) that cannot go on the wire; the message names the header, never its value.
+    return new BasaltError("MODEL_ERROR", `Basalt could not send the request to the ${upstream} upstream: ${(error as Error).message} Check the model's configuration.`, { cause: error });
+  }
   if (codes.some((code) => TIMED_OUT.has(code))) {
     return new BasaltError("MODEL_TIMEOUT", `The ${upstream} upstream did not respond in time.`, { cause: error });
   }

@@ -97,7 +97,14 @@ describe("UpstreamHttp.postJson", () => {
     assert.equal((await rejection(http.postJson(call("/hang", { signal: controller.signal })))).message, "gone");
   });
 
-  it("maps an unreachable upstream to ServiceUnavailableException", async () => {
+  it("refuses a configured header that cannot go on the wire, naming it but not its value", async () => {
+    const error = await rejection(http.postJson(call("/ok", { headers: { authorization: "Bearer sk-secret\r\nx-injected: 1" } })));
+    assert.equal(error.code, "MODEL_ERROR");
+    assert.match(error.message, /"authorization" is invalid/);
+    assert.doesNotMatch(error.message, /sk-secret/);
+  });
+
+    it("maps an unreachable upstream to ServiceUnavailableException", async () => {
     const closed = new UpstreamHttp();
     const probe = createServer();
     const port = await new Promise<number>((resolve) => probe.listen(0, "127.0.0.1", () => resolve((probe.address() as AddressInfo).port)));
