@@ -7,7 +7,7 @@
 // call asks for an idle bound, and idle sockets expired by one sweep per pool rather than a
 // timer each. Why not undici: docs/decisions/0030-upstream-http1-client.md.
 import { connect as netConnect, isIP, type Socket } from "node:net";
-import { connect as tlsConnect } from "node:tls";
+import { connect as tlsConnect, rootCertificates } from "node:tls";
 import { ResponseParser, type ResponseHeaders, type ResponseListener } from "./response-parser.ts";
 
 /** One request to the pool's origin. */
@@ -43,6 +43,8 @@ export interface Http1PoolOptions {
   maxKeepAliveMs?: number;
   /** How long a new socket may take to connect (default 10 s). */
   connectTimeoutMs?: number;
+  /** For an https origin: certificates (PEM) trusted besides the system's roots, e.g. an internal CA. */
+  ca?: string;
 }
 
 /** A failure of the client itself (timeouts, closed sockets, a closed pool), with a stable code. */
@@ -89,6 +91,8 @@ export class Http1Pool {
   readonly keepAliveMs: number;
   readonly maxKeepAliveMs: number;
   readonly connectTimeoutMs: number;
+  /** The roots an https origin's certificate is checked against: the system's, plus `ca`. */
+  readonly ca: string[] | undefined;
   private readonly open = new Set<Connection>();
   private readonly idle: Connection[] = [];
   private readonly queue: Exchange[] = [];
@@ -111,6 +115,7 @@ export class Http1Pool {
     this.keepAliveMs = options.keepAliveMs ?? 30_000;
     this.maxKeepAliveMs = options.maxKeepAliveMs ?? 600_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.ca = options.ca === undefined ? undefined : [...rootCertificates, options.ca];
   }
 
   /** Sends `request`; `handler` hears the outcome. Never throws. */
@@ -248,7 +253,7 @@ class Connection implements ResponseListener {
     this.keepAliveMs = pool.keepAliveMs;
     const { host, port } = pool;
     this.socket = pool.secure
-      ? tlsConnect({ host, port, servername: isIP(host) ? undefined : host, ALPNProtocols: ["http/1.1"] })
+      ? tlsConnect({ host, port, servername: isIP(host) ? undefined : host, ALPNProtocols: ["http/1.1"], ca: pool.ca })
       : netConnect({ host, port });
     this.socket.setNoDelay(true);
     this.socket.setKeepAlive(true, 60_000);
