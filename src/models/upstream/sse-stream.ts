@@ -1,8 +1,8 @@
 // Typed stream parts straight from an SSE upstream response (OpenAI-compatible, Anthropic). The
-// upstream pool's response handler (http1/pool.ts) feeds each body chunk to eventsource-parser and the provider's
-// mapper, and the parts wait in a queue for the consumer's next(): no Readable, no async
-// generator per layer, so a chunk costs one parse, one map and at most one promise. This is
-// the gateway's streaming hot path (several hundred concurrent streams on two cores).
+// upstream pool's response handler (http1/pool.ts) feeds each body chunk to eventsource-parser
+// and the provider's mapper, and the parts wait in a queue for the consumer's next(): no
+// Readable, no async generator per layer, so a chunk costs one parse, one map and at most one
+// promise. This is the gateway's streaming hot path (several hundred concurrent streams on two cores).
 //
 // The stream's idle deadline lives here too: one timer, refreshed by every body chunk and
 // stopped while the consumer holds the stream back (that time is the client's, not the model's).

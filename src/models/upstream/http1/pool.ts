@@ -242,7 +242,6 @@ class Connection implements ResponseListener {
   private paused = false;
   /** Bytes of a socket chunk left unparsed when the handler paused, parsed first on resume. */
   private held: Buffer | undefined = undefined;
-  private finished = false;
   private timer: NodeJS.Timeout | undefined = undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   private readonly closedPromise: Promise<void>;
@@ -290,7 +289,6 @@ class Connection implements ResponseListener {
   start(exchange: Exchange): void {
     this.exchange = exchange;
     exchange.connection = this;
-    this.finished = false;
     this.parser.reset(exchange.head);
     this.socket.write(exchange.payload);
     if (exchange.idleTimeoutMs !== undefined) this.arm(exchange.idleTimeoutMs);
@@ -327,7 +325,7 @@ class Connection implements ResponseListener {
   }
 
   onMessageComplete(): void {
-    this.finished = true;
+    // Read from the parser (`complete`) once execute() returns: the socket is released only then.
   }
 
   // ---- the socket's events ----
@@ -343,7 +341,7 @@ class Connection implements ResponseListener {
       return this.fail(error as Error);
     }
     if (this.exchange !== exchange) return; // aborted or failed meanwhile
-    if (this.finished) this.complete(exchange, this.parser.keepAlive && consumed === chunk.length);
+    if (this.parser.complete) this.complete(exchange, this.parser.keepAlive && consumed === chunk.length);
     else if (consumed < chunk.length) this.held = chunk.subarray(consumed); // paused mid-chunk
   }
 
